@@ -1,0 +1,4 @@
+//! Server functions: thin wrappers that fetch state, check input, and call the domain and store.
+
+pub mod dashboard;
+pub mod tickets;

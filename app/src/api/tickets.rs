@@ -1,0 +1,14 @@
+//! Reading tickets.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::types::{TicketDetail, TicketId};
+
+/// One ticket with its history. Personal data comes masked.
+#[server(endpoint = "ticket")]
+pub async fn get_ticket(id: TicketId) -> Result<TicketDetail, AppError> {
+    use crate::ssr::context::{fail, state};
+    let state = state().map_err(fail)?;
+    state.ticket(id).await.map_err(fail)
+}

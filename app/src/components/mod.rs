@@ -1,0 +1,7 @@
+//! Reusable view pieces.
+
+pub mod agency_table;
+pub mod headline;
+pub mod latest;
+pub mod ticket_detail;
+pub mod ticket_map;

@@ -1,0 +1,144 @@
+//! Storage ports. The sqlx adapters (SQLite and PostgreSQL) live in the `server` crate.
+
+use async_trait::async_trait;
+
+use crate::domain::routing::RoutingRule;
+use crate::types::{
+    Agency, AgencyId, Category, CategoryId, Channel, CommuneCode, District, DistrictCode,
+    HistoryEntry, TicketDetail, TicketId, TicketStatus, TicketSummary,
+};
+
+/// Errors a store reports.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness or foreign-key constraint refused the write.
+    #[error("constraint {constraint} violated")]
+    Conflict { constraint: String },
+    /// An optimistic-concurrency check failed: someone else changed the row first.
+    #[error("stale version")]
+    Stale,
+    #[error("database: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl From<StoreError> for crate::error::AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Self::NotFound,
+            StoreError::Conflict { constraint } => Self::Conflict(constraint),
+            StoreError::Stale => Self::Conflict("stale version".into()),
+            StoreError::Backend(b) => Self::internal(b),
+        }
+    }
+}
+
+/// A district with its boundaries as GeoJSON geometry text.
+#[derive(Clone, Debug)]
+pub struct DistrictRecord {
+    pub district: District,
+    pub label: (f64, f64),
+    pub geometry: String,
+    pub geometry_simplified: String,
+}
+
+/// A commune with its boundaries as GeoJSON geometry text.
+#[derive(Clone, Debug)]
+pub struct CommuneRecord {
+    pub code: CommuneCode,
+    pub district: DistrictCode,
+    pub name_vi: String,
+    pub full_name_vi: String,
+    pub name_ascii: String,
+    pub area_km2: f64,
+    pub label: (f64, f64),
+    pub geometry: String,
+    pub geometry_simplified: String,
+}
+
+/// All reference data the app keeps in memory.
+#[derive(Clone, Debug, Default)]
+pub struct ReferenceData {
+    pub agencies: Vec<Agency>,
+    pub categories: Vec<Category>,
+    pub districts: Vec<DistrictRecord>,
+    pub communes: Vec<CommuneRecord>,
+    pub rules: Vec<RoutingRule>,
+    /// The province outline (simplified) as GeoJSON geometry text, when loaded.
+    pub province_simplified: Option<String>,
+}
+
+/// A whole ticket as written: every timestamp and its history (oldest first).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TicketRecord {
+    pub code: String,
+    pub channel: Channel,
+    pub category: CategoryId,
+    pub priority: u8,
+    pub description: String,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub address: Option<String>,
+    pub district: Option<DistrictCode>,
+    pub commune: Option<CommuneCode>,
+    pub agency: Option<AgencyId>,
+    pub status: TicketStatus,
+    pub created_at: i64,
+    pub first_response_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub response_due_at: Option<i64>,
+    pub resolution_due_at: Option<i64>,
+    pub updated_at: i64,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// The columns the in-memory index keeps of each ticket.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FactRow {
+    pub id: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub category: CategoryId,
+    pub agency: Option<AgencyId>,
+    pub district: Option<DistrictCode>,
+    pub status: TicketStatus,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    pub first_response_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub response_due_at: Option<i64>,
+    pub resolution_due_at: Option<i64>,
+}
+
+/// The store behind the app. One implementation serves SQLite and PostgreSQL.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// "sqlite" or "postgres".
+    fn backend(&self) -> &'static str;
+
+    /// Reference data: agencies, categories, districts, communes, routing rules.
+    async fn reference(&self) -> StoreResult<ReferenceData>;
+
+    /// Writes tickets with their history in as few statements as the backend allows.
+    /// Returns the ids given to them, in order.
+    async fn insert_tickets(&self, tickets: &[TicketRecord]) -> StoreResult<Vec<TicketId>>;
+
+    /// Facts of every ticket changed after `updated_after` (all when `None`), by id.
+    async fn facts_since(&self, updated_after: Option<i64>) -> StoreResult<Vec<FactRow>>;
+
+    /// One ticket with its history (reporter masked).
+    async fn ticket_detail(&self, id: TicketId) -> StoreResult<TicketDetail>;
+
+    /// Lines for the latest-tickets list, in the order of `ids`.
+    async fn ticket_summaries(&self, ids: &[TicketId], now: i64)
+        -> StoreResult<Vec<TicketSummary>>;
+
+    /// Number of tickets stored.
+    async fn count_tickets(&self) -> StoreResult<i64>;
+}

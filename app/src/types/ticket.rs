@@ -1,0 +1,165 @@
+//! Tickets: status, channel, the detail view and its history.
+
+use serde::{Deserialize, Serialize};
+
+use super::ids::{AgencyId, CategoryId, CommuneCode, DistrictCode, TicketId};
+use super::reference::CategoryGroup;
+
+/// Lifecycle state of a ticket. Legal transitions live in `domain::lifecycle`.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    New,
+    Assigned,
+    Acknowledged,
+    InProgress,
+    Resolved,
+    Closed,
+    Rejected,
+    Duplicate,
+    Reopened,
+}
+
+impl TicketStatus {
+    pub const ALL: [TicketStatus; 9] = [
+        Self::New,
+        Self::Assigned,
+        Self::Acknowledged,
+        Self::InProgress,
+        Self::Resolved,
+        Self::Closed,
+        Self::Rejected,
+        Self::Duplicate,
+        Self::Reopened,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Assigned => "assigned",
+            Self::Acknowledged => "acknowledged",
+            Self::InProgress => "in_progress",
+            Self::Resolved => "resolved",
+            Self::Closed => "closed",
+            Self::Rejected => "rejected",
+            Self::Duplicate => "duplicate",
+            Self::Reopened => "reopened",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// Still waiting for an agency to finish: counts towards backlog and overdue.
+    pub fn is_open(self) -> bool {
+        !matches!(
+            self,
+            Self::Resolved | Self::Closed | Self::Rejected | Self::Duplicate
+        )
+    }
+
+    pub fn index(self) -> u8 {
+        Self::ALL.iter().position(|s| *s == self).unwrap_or(0) as u8
+    }
+
+    pub fn from_index(i: u8) -> Self {
+        Self::ALL.get(i as usize).copied().unwrap_or(Self::New)
+    }
+}
+
+/// How the report reached the center.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Phone,
+    Zalo,
+    Web,
+    Email,
+    App,
+    Open311,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 6] = [
+        Self::Phone,
+        Self::Zalo,
+        Self::Web,
+        Self::Email,
+        Self::App,
+        Self::Open311,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Phone => "phone",
+            Self::Zalo => "zalo",
+            Self::Web => "web",
+            Self::Email => "email",
+            Self::App => "app",
+            Self::Open311 => "open311",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// One immutable entry of a ticket's history.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct HistoryEntry {
+    /// Epoch milliseconds (UTC).
+    pub at: i64,
+    pub actor: String,
+    pub from: Option<TicketStatus>,
+    pub to: TicketStatus,
+    pub note: Option<String>,
+}
+
+/// A ticket as the dashboard's detail panel shows it. Personal data is masked.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct TicketDetail {
+    pub id: TicketId,
+    pub code: String,
+    pub channel: Channel,
+    pub category_id: CategoryId,
+    pub category_name_vi: String,
+    pub category_name_en: String,
+    pub group: CategoryGroup,
+    pub priority: u8,
+    pub description: String,
+    /// Reporter's phone, masked except for the last three digits.
+    pub reporter_masked: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub address: Option<String>,
+    pub district: Option<DistrictCode>,
+    pub district_name: Option<String>,
+    pub commune: Option<CommuneCode>,
+    pub commune_name: Option<String>,
+    pub agency_id: Option<AgencyId>,
+    pub agency_name_vi: Option<String>,
+    pub status: TicketStatus,
+    pub created_at: i64,
+    pub first_response_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub response_due_at: Option<i64>,
+    pub resolution_due_at: Option<i64>,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// A line in the "latest tickets" list.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct TicketSummary {
+    pub id: TicketId,
+    pub code: String,
+    pub category_name_vi: String,
+    pub group: CategoryGroup,
+    pub district_name: Option<String>,
+    pub agency_code: Option<String>,
+    pub status: TicketStatus,
+    pub created_at: i64,
+    /// Open and past its resolution due time at the moment the list was built.
+    pub overdue: bool,
+}

@@ -1,0 +1,88 @@
+//! Command line and environment configuration of the `ioc` binary.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Bình Dương 1022 operations center.
+#[derive(Parser, Debug)]
+#[command(name = "ioc", version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// Database: `sqlite://path/to/file.db` (default) or `postgres://user:pass@host/db`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/ioc.db",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// Folder with the Bình Dương boundary GeoJSON files (read at migrate/seed time).
+    #[arg(
+        long,
+        env = "IOC_GEO_DIR",
+        default_value = "../shared/data/geo",
+        global = true
+    )]
+    pub geo_dir: PathBuf,
+
+    /// Public holidays (YYYY-MM-DD, comma-separated) replacing the built-in Vietnamese list.
+    #[arg(long, env = "IOC_HOLIDAYS", global = true)]
+    pub holidays: Option<String>,
+
+    /// Log format: `compact` or `json`.
+    #[arg(long, env = "LOG_FORMAT", default_value = "compact", global = true)]
+    pub log_format: String,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Options of `serve`, also accepted without the subcommand.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum Command {
+    /// Serve the web application (the default).
+    Serve(ServeArgs),
+    /// Apply database migrations and load reference data (boundaries, agencies, categories, routing rules).
+    Migrate,
+    /// Generate deterministic demo tickets.
+    Seed(SeedArgs),
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// Folder with the built site (`pkg/` with the wasm, JS and CSS; fonts; favicon).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+
+    /// When the database holds no tickets, seed this many days of demo data first.
+    #[arg(long, env = "IOC_DEMO_DAYS")]
+    pub demo_days: Option<u32>,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct SeedArgs {
+    /// Number of local days to generate, ending today.
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
+    /// Contacts per day (the real 1022 took 3,000–5,000 a day in 2021).
+    #[arg(long, default_value_t = 4000)]
+    pub per_day: u32,
+    /// Random seed: the same seed and `--until` give the same tickets.
+    #[arg(long, default_value_t = 1022)]
+    pub seed: u64,
+    /// The simulated "now" as epoch milliseconds (default: the current time).
+    #[arg(long)]
+    pub until: Option<i64>,
+    /// Delete every existing ticket first.
+    #[arg(long)]
+    pub replace: bool,
+}

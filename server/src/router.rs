@@ -1,0 +1,70 @@
+//! The HTTP surface: Leptos pages and server functions, the heat-map image, static assets.
+
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use serde::Deserialize;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+use app::app::{shell, App};
+use app::ssr::state::{now_ms, AppState};
+use app::types::Period;
+
+#[derive(Deserialize)]
+struct HeatQuery {
+    period: Option<String>,
+}
+
+async fn heatmap(State(state): State<AppState>, Query(q): Query<HeatQuery>) -> Response {
+    let period = match q.period.as_deref() {
+        None | Some("") => Period::default(),
+        Some(p) => match Period::parse(p) {
+            Some(p) => p,
+            None => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    "period must be one of today, 7d, 30d · kỳ phải là today, 7d hoặc 30d",
+                )
+                    .into_response()
+            }
+        },
+    };
+    if let Err(e) = state.refresh().await {
+        return (StatusCode::INTERNAL_SERVER_ERROR, e.user_message()).into_response();
+    }
+    let (png, _, _) = state.heat(period, now_ms());
+    (
+        [
+            (header::CONTENT_TYPE, "image/png"),
+            (header::CACHE_CONTROL, "public, max-age=60"),
+        ],
+        png.as_ref().clone(),
+    )
+        .into_response()
+}
+
+/// The whole application router.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let leptos_options = state.leptos_options.clone();
+    Router::new()
+        .route("/api/v1/heatmap.png", get(heatmap))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                let state = state.clone();
+                move || provide_context(state.clone())
+            },
+            move || shell(leptos_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
