@@ -91,7 +91,20 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        Self::ServerFn(value.to_string())
+        match value {
+            // A request whose arguments do not parse is the client's error, not ours.
+            ServerFnErrorErr::Args(msg) => Self::Validation(vec![FieldError {
+                field: "arguments".into(),
+                message_vi: "Tham số không hợp lệ".into(),
+                message_en: msg,
+            }]),
+            ServerFnErrorErr::MissingArg(name) => Self::Validation(vec![FieldError {
+                field: name,
+                message_vi: "Thiếu tham số".into(),
+                message_en: "missing argument".into(),
+            }]),
+            other => Self::ServerFn(other.to_string()),
+        }
     }
 }
 

@@ -48,6 +48,25 @@ async fn heatmap(State(state): State<AppState>, Query(q): Query<HeatQuery>) -> R
         .into_response()
 }
 
+/// Gives server-function errors the HTTP status of their `AppError` (server_fn answers 500 for all).
+async fn server_fn_status(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !res.headers().contains_key("serverfnerror")
+    {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
+    if let Ok(e) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        parts.status =
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -64,6 +83,7 @@ pub fn router(state: AppState) -> Router {
             move || shell(leptos_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(server_fn_status))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

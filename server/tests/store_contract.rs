@@ -131,19 +131,30 @@ async fn ticket_round_trip(s: &SqlStore) {
 
 async fn facts_follow_updates(s: &SqlStore) {
     let t0 = local_to_utc(2026, 12, 1, 8, 0);
-    s.insert_tickets(&[record("BD-BBBBB-00001", t0)])
+    let before = s.facts_since(None).await.unwrap().len();
+    let first = s
+        .insert_tickets(&[record("BD-BBBBB-00001", t0)])
         .await
-        .unwrap();
+        .unwrap()[0];
     let mut late = record("BD-BBBBB-00002", t0 + 60 * MINUTE_MS);
     late.updated_at = t0 + 90 * MINUTE_MS;
-    s.insert_tickets(&[late]).await.unwrap();
+    let second = s.insert_tickets(&[late]).await.unwrap()[0];
     let all = s.facts_since(None).await.unwrap();
-    assert_eq!(all.len(), 2);
+    assert_eq!(all.len(), before + 2);
     assert!(all.windows(2).all(|w| w[0].id < w[1].id), "ordered by id");
-    let newer = s.facts_since(Some(t0 + 60 * MINUTE_MS)).await.unwrap();
-    assert_eq!(newer.len(), 1);
-    assert_eq!(newer[0].agency, Some(AgencyId(3)));
-    assert_eq!(newer[0].lon, Some(106.65));
+    let newer: Vec<_> = s.facts_since(Some(t0 + 60 * MINUTE_MS)).await.unwrap();
+    assert!(
+        newer.iter().any(|f| f.id == second.0),
+        "changed after the watermark"
+    );
+    assert!(
+        !newer.iter().any(|f| f.id == first.0),
+        "unchanged since the watermark"
+    );
+    let f = newer.iter().find(|f| f.id == second.0).unwrap();
+    assert_eq!(f.agency, Some(AgencyId(3)));
+    assert_eq!(f.lon, Some(106.65));
+    assert_eq!(f.updated_at, t0 + 90 * MINUTE_MS);
 }
 
 async fn duplicate_code_is_refused_whole(s: &SqlStore) {

@@ -8,10 +8,6 @@ use crate::types::{Dashboard, Period};
 /// Headline figures, map points, agency response times and latest tickets for `period`.
 #[server(endpoint = "dashboard")]
 pub async fn get_dashboard(period: Period) -> Result<Dashboard, AppError> {
-    use crate::ssr::context::{fail, state};
-    let state = state().map_err(fail)?;
-    state
-        .dashboard(period, crate::ssr::state::now_ms())
-        .await
-        .map_err(fail)
+    let state = crate::ssr::context::state()?;
+    state.dashboard(period, crate::ssr::state::now_ms()).await
 }

@@ -8,7 +8,6 @@ use crate::types::{TicketDetail, TicketId};
 /// One ticket with its history. Personal data comes masked.
 #[server(endpoint = "ticket")]
 pub async fn get_ticket(id: TicketId) -> Result<TicketDetail, AppError> {
-    use crate::ssr::context::{fail, state};
-    let state = state().map_err(fail)?;
-    state.ticket(id).await.map_err(fail)
+    let state = crate::ssr::context::state()?;
+    state.ticket(id).await
 }

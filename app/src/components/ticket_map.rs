@@ -242,7 +242,8 @@ pub fn TicketMap(
                     {move || if heat_on.get() { "Bản đồ nhiệt: bật · Heat on" } else { "Bản đồ nhiệt: tắt · Heat off" }}
                 </button>
             </div>
-            <div class="map-legend">
+        </div>
+        <div class="map-legend">
                 {CategoryGroup::ALL
                     .into_iter()
                     .map(|g| {
@@ -280,7 +281,6 @@ pub fn TicketMap(
                     }}
                 </Transition>
             </div>
-        </div>
     }
     .into_any()
 }

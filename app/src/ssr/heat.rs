@@ -60,8 +60,10 @@ impl HeatGrid {
         let mut rgba = vec![0u8; self.w * self.h * 4];
         if max > 0.0 {
             for (i, v) in self.counts.iter().enumerate() {
-                let t = (v / max).sqrt();
-                if t < 0.04 {
+                // The running-sum blur leaves rounding residue (even tiny negatives) far from
+                // any ticket: treat it as empty rather than let a NaN paint a black pixel.
+                let t = (v.max(0.0) / max).sqrt();
+                if !(t >= 0.04) {
                     continue;
                 }
                 let [r, g, b] = ramp(t);
@@ -149,6 +151,22 @@ mod tests {
         let (png, max) = g.render(&proj);
         assert_eq!(&png[1..4], b"PNG");
         assert!(max > 0.0);
+        // Far from the only ticket every pixel is fully transparent (no NaN-black residue).
+        let mut g3 = HeatGrid::new(&proj);
+        for i in 0..50 {
+            g3.add(300.0 + i as f32, 400.0);
+        }
+        let decoded = png::Decoder::new(std::io::Cursor::new(g3.render(&proj).0));
+        let mut reader = decoded.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        reader.next_frame(&mut buf).unwrap();
+        let w = proj.heat_grid().0;
+        for (i, px) in buf.chunks(4).enumerate() {
+            let (x, y) = (i % w, i / w);
+            if x > 200 || y > 120 {
+                assert_eq!(px[3], 0, "pixel {x},{y} should be transparent: {px:?}");
+            }
+        }
     }
 
     #[test]
