@@ -8,6 +8,9 @@ use leptos_router::{
 };
 
 use crate::pages::dashboard::DashboardPage;
+use crate::pages::operator::OperatorPage;
+use crate::pages::public::{ReportPage, TrackPage};
+use crate::pages::ticket::TicketPage;
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -40,6 +43,11 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("") view=DashboardPage ssr=SsrMode::Async/>
+                <Route path=path!("/operator") view=OperatorPage ssr=SsrMode::Async/>
+                <Route path=path!("/tickets/:id") view=TicketPage ssr=SsrMode::Async/>
+                <Route path=path!("/report") view=ReportPage ssr=SsrMode::Async/>
+                <Route path=path!("/track") view=TrackPage ssr=SsrMode::Async/>
+                <Route path=path!("/track/:code") view=TrackPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -35,8 +35,7 @@ fn stats(mut v: Vec<f64>) -> (f64, f64, f64) {
 
 #[tokio::main]
 async fn main() {
-    let url =
-        std::env::var("IOC_BENCH_DB").unwrap_or_else(|_| "sqlite://target/bench/ioc.db".into());
+    let url = std::env::var("IOC_BENCH_DB").unwrap_or_else(|_| "sqlite://target/bench/ioc.db".into());
     let iterations: usize = std::env::var("IOC_BENCH_ITER")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -87,7 +86,10 @@ async fn main() {
             }
         }
         let (p50, p90, max) = stats(times);
-        println!("GET {uri:<16} render median {p50:7.1} ms  p90 {p90:7.1} ms  max {max:7.1} ms  HTML {:.0} KB", size as f64 / 1024.0);
+        println!(
+            "GET {uri:<16} render median {p50:7.1} ms  p90 {p90:7.1} ms  max {max:7.1} ms  HTML {:.0} KB",
+            size as f64 / 1024.0
+        );
         let mut times = Vec::new();
         for _ in 0..iterations {
             let t = Instant::now();

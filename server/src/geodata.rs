@@ -31,8 +31,7 @@ fn read(dir: &Path, name: &str) -> Result<Vec<Value>, String> {
             path.display()
         )
     })?;
-    let v: Value =
-        serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
     v.get("features")
         .and_then(Value::as_array)
         .cloned()
@@ -91,10 +90,7 @@ pub fn load(dir: &Path) -> Result<GeoData, String> {
         .iter()
         .map(|f| {
             let c = code(f, "code")?;
-            let population = POPULATION_2024
-                .iter()
-                .find(|(d, _)| *d == c)
-                .map_or(0, |p| p.1);
+            let population = POPULATION_2024.iter().find(|(d, _)| *d == c).map_or(0, |p| p.1);
             Ok(DistrictRecord {
                 district: District {
                     code: DistrictCode(c),

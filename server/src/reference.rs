@@ -9,8 +9,7 @@
 
 use app::domain::routing::RoutingRule;
 use app::types::{
-    Agency, AgencyId, AgencyKind, Category, CategoryGroup, CategoryId, DistrictCode, SlaTarget,
-    SlaUnit,
+    Agency, AgencyId, AgencyKind, Category, CategoryGroup, CategoryId, DistrictCode, SlaTarget, SlaUnit,
 };
 
 /// District populations (kehoachviet.com, 2024) by GSO code.
@@ -39,16 +38,15 @@ pub fn district_committee(code: i64) -> AgencyId {
 }
 
 pub fn agencies() -> Vec<Agency> {
-    let a =
-        |id: i64, code: &str, vi: &str, en: &str, kind: AgencyKind, hotline: Option<&str>| Agency {
-            id: AgencyId(id),
-            code: code.into(),
-            name_vi: vi.into(),
-            name_en: en.into(),
-            kind,
-            hotline: hotline.map(Into::into),
-            district: None,
-        };
+    let a = |id: i64, code: &str, vi: &str, en: &str, kind: AgencyKind, hotline: Option<&str>| Agency {
+        id: AgencyId(id),
+        code: code.into(),
+        name_vi: vi.into(),
+        name_en: en.into(),
+        kind,
+        hotline: hotline.map(Into::into),
+        district: None,
+    };
     let mut v = vec![
         a(
             1,
@@ -477,8 +475,7 @@ mod tests {
     #[test]
     fn routing_set_is_sensible() {
         let rules = routing_rules();
-        let route =
-            |cat: i64, d: Option<i64>| evaluate(&rules, CategoryId(cat), d.map(DistrictCode), None);
+        let route = |cat: i64, d: Option<i64>| evaluate(&rules, CategoryId(cat), d.map(DistrictCode), None);
         assert_eq!(route(1, Some(724)), Some(AgencyId(3)), "fire → PCCC");
         assert_eq!(route(3, Some(720)), Some(AgencyId(4)), "medical → 115");
         assert_eq!(

@@ -48,21 +48,40 @@ async fn heatmap(State(state): State<AppState>, Query(q): Query<HeatQuery>) -> R
         .into_response()
 }
 
+#[derive(Deserialize)]
+struct TrackQuery {
+    code: Option<String>,
+}
+
+/// The status-page form works without JavaScript: `/track/go?code=X` redirects to `/track/X`.
+async fn track_go(Query(q): Query<TrackQuery>) -> Response {
+    let code: String = q
+        .code
+        .unwrap_or_default()
+        .trim()
+        .to_uppercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(20)
+        .collect();
+    let to = if code.is_empty() {
+        "/track".to_string()
+    } else {
+        format!("/track/{code}")
+    };
+    axum::response::Redirect::to(&to).into_response()
+}
+
 /// Gives server-function errors the HTTP status of their `AppError` (server_fn answers 500 for all).
 async fn server_fn_status(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let res = next.run(req).await;
-    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
-        || !res.headers().contains_key("serverfnerror")
-    {
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR || !res.headers().contains_key("serverfnerror") {
         return res;
     }
     let (mut parts, body) = res.into_parts();
-    let bytes = axum::body::to_bytes(body, 1 << 20)
-        .await
-        .unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
     if let Ok(e) = serde_json::from_slice::<app::error::AppError>(&bytes) {
-        parts.status =
-            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        parts.status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
@@ -73,6 +92,7 @@ pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
     Router::new()
         .route("/api/v1/heatmap.png", get(heatmap))
+        .route("/track/go", get(track_go))
         .leptos_routes_with_context(
             &state,
             routes,

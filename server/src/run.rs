@@ -73,11 +73,7 @@ pub async fn open(cli: &Cli, reload: bool) -> Result<SqlStore, String> {
 ///
 /// # Errors
 /// When the database already holds tickets (without `--replace`) or a write fails.
-pub async fn seed(
-    store: &SqlStore,
-    calendar: &WorkCalendar,
-    args: &SeedArgs,
-) -> Result<String, String> {
+pub async fn seed(store: &SqlStore, calendar: &WorkCalendar, args: &SeedArgs) -> Result<String, String> {
     let existing = store.count_tickets().await.map_err(|e| e.to_string())?;
     if existing > 0 && !args.replace {
         return Err(format!(
@@ -105,8 +101,8 @@ pub async fn seed(
     let started = Instant::now();
     let (tickets, history) = match store.backend {
         Backend::Sqlite => {
-            let path = sqlite_path(&store.url)
-                .ok_or("seeding needs a SQLite file, not an in-memory database")?;
+            let path =
+                sqlite_path(&store.url).ok_or("seeding needs a SQLite file, not an in-memory database")?;
             let mut writer = SqliteBulkWriter::open(&path, max_t, max_h)?;
             for day in generator.days() {
                 for t in generator.day(day) {
@@ -198,8 +194,7 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };

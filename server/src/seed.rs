@@ -70,13 +70,13 @@ const CHANNELS: [(Channel, f64); 6] = [
 
 /// Relative contacts per local hour for office-type matters.
 const HOURS_OFFICE: [f64; 24] = [
-    0.3, 0.2, 0.15, 0.15, 0.2, 0.4, 1.0, 2.2, 3.2, 3.4, 3.2, 2.6, 1.8, 2.2, 3.0, 3.1, 2.8, 2.2,
-    1.6, 1.4, 1.2, 1.0, 0.7, 0.5,
+    0.3, 0.2, 0.15, 0.15, 0.2, 0.4, 1.0, 2.2, 3.2, 3.4, 3.2, 2.6, 1.8, 2.2, 3.0, 3.1, 2.8, 2.2, 1.6, 1.4,
+    1.2, 1.0, 0.7, 0.5,
 ];
 /// Relative contacts per local hour for emergencies.
 const HOURS_EMERGENCY: [f64; 24] = [
-    0.6, 0.5, 0.45, 0.4, 0.45, 0.6, 0.9, 1.2, 1.3, 1.3, 1.3, 1.3, 1.2, 1.2, 1.2, 1.3, 1.4, 1.6,
-    1.8, 1.8, 1.6, 1.3, 1.0, 0.8,
+    0.6, 0.5, 0.45, 0.4, 0.45, 0.6, 0.9, 1.2, 1.3, 1.3, 1.3, 1.3, 1.2, 1.2, 1.2, 1.3, 1.4, 1.6, 1.8, 1.8,
+    1.6, 1.3, 1.0, 0.8,
 ];
 
 /// How much slower than the SLA-scaled norm each agency works (1.0 = norm).
@@ -137,16 +137,16 @@ const STREETS: &[&str] = &[
 ];
 
 const FAMILY: &[&str] = &[
-    "Nguyễn", "Nguyễn", "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ",
-    "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý",
+    "Nguyễn", "Nguyễn", "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi",
+    "Đỗ", "Hồ", "Ngô", "Dương", "Lý",
 ];
 const MIDDLE: &[&str] = &[
     "Văn", "Thị", "Minh", "Ngọc", "Hoàng", "Thanh", "Hữu", "Đức", "Quốc", "Thu", "Kim",
 ];
 const GIVEN: &[&str] = &[
-    "An", "Bình", "Cường", "Dũng", "Hà", "Hải", "Hạnh", "Hoa", "Hùng", "Hương", "Khánh", "Lan",
-    "Linh", "Long", "Mai", "Nam", "Nga", "Phúc", "Phương", "Quân", "Sơn", "Tâm", "Thảo", "Trang",
-    "Trung", "Tuấn", "Vy", "Yến",
+    "An", "Bình", "Cường", "Dũng", "Hà", "Hải", "Hạnh", "Hoa", "Hùng", "Hương", "Khánh", "Lan", "Linh",
+    "Long", "Mai", "Nam", "Nga", "Phúc", "Phương", "Quân", "Sơn", "Tâm", "Thảo", "Trang", "Trung", "Tuấn",
+    "Vy", "Yến",
 ];
 
 fn templates(code: &str) -> &'static [&'static str] {
@@ -353,8 +353,8 @@ impl<'a> Generator<'a> {
 
     fn phone(&mut self) -> String {
         let prefix = *self.rng.pick(&[
-            "090", "091", "093", "094", "096", "097", "098", "032", "033", "035", "070", "077",
-            "081", "083", "085", "088",
+            "090", "091", "093", "094", "096", "097", "098", "032", "033", "035", "070", "077", "081", "083",
+            "085", "088",
         ]);
         format!("{prefix}{:07}", self.rng.below(10_000_000))
     }
@@ -377,10 +377,7 @@ impl<'a> Generator<'a> {
         let (cx, cy, sigma, bbox) = (c.label.0, c.label.1, c.sigma_deg, c.bbox);
         for attempt in 0..40 {
             let (lon, lat) = if attempt % 5 < 3 {
-                (
-                    cx + self.rng.normal() * sigma,
-                    cy + self.rng.normal() * sigma,
-                )
+                (cx + self.rng.normal() * sigma, cy + self.rng.normal() * sigma)
             } else {
                 (
                     self.rng.range(bbox.min().x, bbox.max().x),
@@ -428,10 +425,7 @@ impl<'a> Generator<'a> {
                     &HOURS_OFFICE
                 };
                 let h = self.rng.weighted(hours) as i64;
-                (
-                    start + h * HOUR_MS + self.rng.below(HOUR_MS as u64) as i64,
-                    ci,
-                )
+                (start + h * HOUR_MS + self.rng.below(HOUR_MS as u64) as i64, ci)
             })
             .collect();
         day_tickets.sort_unstable();
@@ -543,11 +537,7 @@ impl<'a> Generator<'a> {
         ) {
             let resp_len = (response_due - created) as f64;
             let resolve_len = (resolution_due - created) as f64;
-            let ack = created
-                + self
-                    .rng
-                    .lognormal(resp_len * 0.35 * pace, 0.55)
-                    .max(20_000.0) as i64;
+            let ack = created + self.rng.lognormal(resp_len * 0.35 * pace, 0.55).max(20_000.0) as i64;
             let ack = ack.max(assigned_at + 1_000);
             if roll < 0.01 {
                 // Prank or harassing call: rejected by the operator.
@@ -656,10 +646,12 @@ impl SqliteBulkWriter {
     /// # Errors
     /// When the file cannot be opened.
     pub fn open(path: &std::path::Path, max_ticket: i64, max_history: i64) -> Result<Self, String> {
-        let conn = rusqlite::Connection::open(path)
-            .map_err(|e| format!("opening {}: {e}", path.display()))?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; BEGIN")
-            .map_err(|e| e.to_string())?;
+        let conn =
+            rusqlite::Connection::open(path).map_err(|e| format!("opening {}: {e}", path.display()))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; BEGIN",
+        )
+        .map_err(|e| e.to_string())?;
         Ok(Self {
             conn,
             next_ticket: max_ticket + 1,

@@ -20,11 +20,7 @@ fn known_points_fall_in_the_right_district() {
     assert_eq!(idx.district_count(), 9);
     assert_eq!(idx.commune_count(), 91);
     let at = |lat: f64, lon: f64| idx.locate(lon, lat).map(|l| l.district);
-    assert_eq!(
-        at(10.98, 106.65),
-        Some(DistrictCode(718)),
-        "Thủ Dầu Một centre"
-    );
+    assert_eq!(at(10.98, 106.65), Some(DistrictCode(718)), "Thủ Dầu Một centre");
     assert_eq!(at(10.90, 106.77), Some(DistrictCode(724)), "Dĩ An");
     assert_eq!(
         at(11.2725, 106.63472),

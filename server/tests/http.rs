@@ -95,11 +95,7 @@ async fn dashboard_and_api_on_sqlite_and_postgres() {
         );
         assert!(html.contains("dvhcvn"), "attribution");
         assert!(html.contains("data-testid=\"agency-row\""));
-        assert!(
-            html.len() < 300_000,
-            "HTML stays small: {} bytes",
-            html.len()
-        );
+        assert!(html.len() < 300_000, "HTML stays small: {} bytes", html.len());
         assert!(
             !html.contains("09•") && !html.contains("reporter_phone"),
             "no personal data on the page"
@@ -107,9 +103,7 @@ async fn dashboard_and_api_on_sqlite_and_postgres() {
 
         let (status, _, body) = get(&app, "/?period=today").await;
         assert_eq!(status, StatusCode::OK);
-        assert!(String::from_utf8(body)
-            .unwrap()
-            .contains("aria-current=\"page\""));
+        assert!(String::from_utf8(body).unwrap().contains("aria-current=\"page\""));
 
         let (status, ct, png) = get(&app, "/api/v1/heatmap.png?period=7d").await;
         assert_eq!(status, StatusCode::OK);
@@ -124,20 +118,13 @@ async fn dashboard_and_api_on_sqlite_and_postgres() {
         let d: app::types::Dashboard = serde_json::from_str(&json).unwrap();
         assert_eq!(d.period, app::types::Period::Days7);
         assert!(d.headline.in_period > 1000);
-        assert_eq!(
-            d.headline.by_group.iter().sum::<u64>(),
-            d.headline.in_period
-        );
+        assert_eq!(d.headline.by_group.iter().sum::<u64>(), d.headline.in_period);
         let total: u64 = d.agencies.iter().map(|a| a.tickets).sum();
         let located: u64 = d.districts.iter().map(|x| x.tickets).sum();
         assert!(total <= d.headline.in_period && located <= d.headline.in_period);
 
         let (status, body) = post_form(&app, "/api/dashboard", "period=1y").await;
-        assert_eq!(
-            status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "bad period: {body}"
-        );
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "bad period: {body}");
         assert!(body.contains("arguments"), "{body}");
 
         let id = d.latest[0].id.0;

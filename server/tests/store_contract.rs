@@ -83,10 +83,7 @@ async fn reference_is_loaded(s: &SqlStore) {
 async fn ticket_round_trip(s: &SqlStore) {
     let t0 = local_to_utc(2026, 12, 3, 9, 0);
     let ids = s
-        .insert_tickets(&[
-            record("BD-AAAAA-00001", t0),
-            record("BD-AAAAA-00002", t0 + 1000),
-        ])
+        .insert_tickets(&[record("BD-AAAAA-00001", t0), record("BD-AAAAA-00002", t0 + 1000)])
         .await
         .unwrap();
     assert_eq!(ids.len(), 2);
@@ -132,10 +129,7 @@ async fn ticket_round_trip(s: &SqlStore) {
 async fn facts_follow_updates(s: &SqlStore) {
     let t0 = local_to_utc(2026, 12, 1, 8, 0);
     let before = s.facts_since(None).await.unwrap().len();
-    let first = s
-        .insert_tickets(&[record("BD-BBBBB-00001", t0)])
-        .await
-        .unwrap()[0];
+    let first = s.insert_tickets(&[record("BD-BBBBB-00001", t0)]).await.unwrap()[0];
     let mut late = record("BD-BBBBB-00002", t0 + 60 * MINUTE_MS);
     late.updated_at = t0 + 90 * MINUTE_MS;
     let second = s.insert_tickets(&[late]).await.unwrap()[0];
@@ -159,9 +153,7 @@ async fn facts_follow_updates(s: &SqlStore) {
 
 async fn duplicate_code_is_refused_whole(s: &SqlStore) {
     let t0 = local_to_utc(2026, 12, 2, 8, 0);
-    s.insert_tickets(&[record("BD-CCCCC-00001", t0)])
-        .await
-        .unwrap();
+    s.insert_tickets(&[record("BD-CCCCC-00001", t0)]).await.unwrap();
     let before = s.count_tickets().await.unwrap();
     let (_, hist_before) = s.max_ids().await.unwrap();
     let err = s
@@ -174,11 +166,7 @@ async fn duplicate_code_is_refused_whole(s: &SqlStore) {
         before,
         "nothing of the failed batch is stored"
     );
-    assert_eq!(
-        s.max_ids().await.unwrap().1,
-        hist_before,
-        "no orphan history"
-    );
+    assert_eq!(s.max_ids().await.unwrap().1, hist_before, "no orphan history");
 }
 
 async fn bulk_ids_then_generated_ids(s: &SqlStore) {
@@ -188,14 +176,8 @@ async fn bulk_ids_then_generated_ids(s: &SqlStore) {
         .collect();
     s.insert_with_ids(&batch, 1000).await.unwrap();
     assert_eq!(s.max_ids().await.unwrap(), (102, 1008));
-    let ids = s
-        .insert_tickets(&[record("BD-DDDDD-00009", t0)])
-        .await
-        .unwrap();
-    assert!(
-        ids[0].0 > 102,
-        "generated ids continue after bulk-loaded ones"
-    );
+    let ids = s.insert_tickets(&[record("BD-DDDDD-00009", t0)]).await.unwrap();
+    assert!(ids[0].0 > 102, "generated ids continue after bulk-loaded ones");
 }
 
 async fn seed_is_deterministic(url_a: &str, url_b: &str) {

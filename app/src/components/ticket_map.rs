@@ -12,17 +12,7 @@ use crate::types::{CategoryGroup, Dashboard, TicketId};
 
 type ViewBox = (f64, f64, f64, f64);
 
-/// The base map's SVG layers: filled in on the server, left as rendered on hydration.
-fn base_layers() -> (String, String, String) {
-    #[cfg(feature = "ssr")]
-    {
-        if let Some(state) = use_context::<crate::ssr::state::AppState>() {
-            let b = &state.basemap;
-            return (b.under.clone(), b.lines.clone(), b.labels.clone());
-        }
-    }
-    Default::default()
-}
+use crate::components::pick_map::base_layers;
 
 const MIN_ZOOM_W_DIVISOR: f64 = 16.0;
 
@@ -68,11 +58,7 @@ pub fn TicketMap(
         view_box.update(|v| {
             let nw = (v.2 * factor).clamp(w / MIN_ZOOM_W_DIVISOR, w);
             let k = nw / v.2;
-            *v = clamp_view(
-                (cx - (cx - v.0) * k, cy - (cy - v.1) * k, nw, nw * h / w),
-                w,
-                h,
-            );
+            *v = clamp_view((cx - (cx - v.0) * k, cy - (cy - v.1) * k, nw, nw * h / w), w, h);
         })
     };
     let zoom_center = move |factor: f64| {

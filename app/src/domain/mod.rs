@@ -1,5 +1,6 @@
 //! Pure domain logic: no I/O, no feature flags; compiles for the server and the browser.
 
+pub mod intake;
 pub mod lifecycle;
 pub mod projection;
 pub mod rng;

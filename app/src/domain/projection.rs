@@ -45,10 +45,7 @@ impl Projection {
 
     /// Projects a point; y grows southwards as in SVG.
     pub fn project(&self, lon: f64, lat: f64) -> (f64, f64) {
-        (
-            (lon - LON_MIN) * self.cos_lat * self.k,
-            (LAT_MAX - lat) * self.k,
-        )
+        ((lon - LON_MIN) * self.cos_lat * self.k, (LAT_MAX - lat) * self.k)
     }
 
     /// Inverse of [`Projection::project`].
@@ -83,10 +80,6 @@ mod tests {
         assert_eq!(w, 1000.0);
         assert!(h > 900.0 && h < 1100.0, "height {h}");
         // The province is ~70 km across: about 0.07 km per unit.
-        assert!(
-            (p.km_per_unit() - 0.0734).abs() < 0.002,
-            "{}",
-            p.km_per_unit()
-        );
+        assert!((p.km_per_unit() - 0.0734).abs() < 0.002, "{}", p.km_per_unit());
     }
 }

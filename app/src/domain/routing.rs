@@ -21,17 +21,10 @@ pub struct RoutingRule {
 
 impl RoutingRule {
     fn specificity(&self) -> u32 {
-        self.category.map_or(0, |_| 100)
-            + self.commune.map_or(0, |_| 10)
-            + self.district.map_or(0, |_| 1)
+        self.category.map_or(0, |_| 100) + self.commune.map_or(0, |_| 10) + self.district.map_or(0, |_| 1)
     }
 
-    fn matches(
-        &self,
-        cat: CategoryId,
-        district: Option<DistrictCode>,
-        commune: Option<CommuneCode>,
-    ) -> bool {
+    fn matches(&self, cat: CategoryId, district: Option<DistrictCode>, commune: Option<CommuneCode>) -> bool {
         self.category.is_none_or(|c| c == cat)
             && self.district.is_none_or(|d| Some(d) == district)
             && self.commune.is_none_or(|c| Some(c) == commune)
@@ -76,14 +69,9 @@ mod tests {
             rule(5, None, Some(718), None, 13), // anything else in Thủ Dầu Một
         ];
         let e = |c, d: Option<i64>, m: Option<i64>| {
-            evaluate(
-                &rules,
-                CategoryId(c),
-                d.map(DistrictCode),
-                m.map(CommuneCode),
-            )
-            .unwrap()
-            .0
+            evaluate(&rules, CategoryId(c), d.map(DistrictCode), m.map(CommuneCode))
+                .unwrap()
+                .0
         };
         assert_eq!(e(5, Some(724), Some(25942)), 12);
         assert_eq!(e(5, Some(724), Some(1)), 11);
@@ -95,13 +83,7 @@ mod tests {
 
     #[test]
     fn ties_go_to_lower_id() {
-        let rules = vec![
-            rule(7, Some(1), None, None, 2),
-            rule(3, Some(1), None, None, 1),
-        ];
-        assert_eq!(
-            evaluate(&rules, CategoryId(1), None, None),
-            Some(AgencyId(1))
-        );
+        let rules = vec![rule(7, Some(1), None, None, 2), rule(3, Some(1), None, None, 1)];
+        assert_eq!(evaluate(&rules, CategoryId(1), None, None), Some(AgencyId(1)));
     }
 }

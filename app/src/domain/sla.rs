@@ -220,10 +220,7 @@ mod tests {
     fn states() {
         assert_eq!(sla_state(Some(10), 10, 99), SlaState::Met);
         assert_eq!(sla_state(Some(11), 10, 99), SlaState::MissedDone);
-        assert_eq!(
-            sla_state(None, 10, 15),
-            SlaState::Breached { overdue_ms: 5 }
-        );
+        assert_eq!(sla_state(None, 10, 15), SlaState::Breached { overdue_ms: 5 });
         assert_eq!(sla_state(None, 10, 4), SlaState::Running { left_ms: 6 });
     }
 }

@@ -143,10 +143,7 @@ mod tests {
         // 2026-12-31 17:30 UTC is 2027-01-01 00:30 in Vietnam: a new local day and year.
         let ms = local_to_utc(2027, 1, 1, 0, 30);
         let t = to_local(ms);
-        assert_eq!(
-            (t.year, t.month, t.day, t.hour, t.minute),
-            (2027, 1, 1, 0, 30)
-        );
+        assert_eq!((t.year, t.month, t.day, t.hour, t.minute), (2027, 1, 1, 0, 30));
         assert_eq!(local_midnight(ms), local_to_utc(2027, 1, 1, 0, 0));
         // …and that midnight is 17:00 UTC the day before.
         assert_eq!(local_midnight(ms) % DAY_MS, 17 * HOUR_MS);

@@ -9,6 +9,7 @@ use crate::api::tickets::get_ticket;
 use crate::components::agency_table::AgencyTable;
 use crate::components::headline::HeadlineCards;
 use crate::components::latest::LatestTickets;
+use crate::components::nav::TopNav;
 use crate::components::ticket_detail::TicketDetailPanel;
 use crate::components::ticket_map::TicketMap;
 use crate::domain::time::format_local;
@@ -55,6 +56,7 @@ pub fn DashboardPage() -> impl IntoView {
                         <p class="en">"Bình Dương 1022 operations center"</p>
                     </div>
                 </div>
+                <TopNav current="/"/>
                 <nav class="periods" aria-label="Kỳ · Period">
                     {Period::ALL
                         .into_iter()

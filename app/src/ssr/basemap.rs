@@ -106,9 +106,5 @@ pub fn build(
             escape(d.name_vi)
         );
     }
-    BaseMap {
-        under,
-        lines,
-        labels,
-    }
+    BaseMap { under, lines, labels }
 }

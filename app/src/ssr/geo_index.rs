@@ -109,8 +109,7 @@ impl GeoIndex {
                 })
             })
             .collect();
-        let mut grouped: Vec<Vec<Area<CommuneCode>>> =
-            districts.iter().map(|_| Vec::new()).collect();
+        let mut grouped: Vec<Vec<Area<CommuneCode>>> = districts.iter().map(|_| Vec::new()).collect();
         for c in communes {
             if let (Some(i), Some(bbox)) = (
                 districts.iter().position(|d| d.code == c.district),
@@ -156,9 +155,9 @@ impl GeoIndex {
             .find(|a| rect_holds(&a.bbox, c) && a.shape.contains(&p))
             // Slivers between the two sources: take the commune whose label is nearest.
             .or_else(|| {
-                communes.iter().min_by(|a, b| {
-                    dist2(a.label, (lon, lat)).total_cmp(&dist2(b.label, (lon, lat)))
-                })
+                communes
+                    .iter()
+                    .min_by(|a, b| dist2(a.label, (lon, lat)).total_cmp(&dist2(b.label, (lon, lat))))
             })
             .map(|a| a.code);
         Some(Located {
@@ -169,10 +168,7 @@ impl GeoIndex {
 
     /// The label point of a district (for map labels and demo data).
     pub fn district_label(&self, code: DistrictCode) -> Option<(f64, f64)> {
-        self.districts
-            .iter()
-            .find(|d| d.code == code)
-            .map(|d| d.label)
+        self.districts.iter().find(|d| d.code == code).map(|d| d.label)
     }
 }
 

@@ -4,6 +4,7 @@ pub mod basemap;
 pub mod context;
 pub mod geo_index;
 pub mod heat;
+pub mod intake;
 pub mod state;
 pub mod store;
 pub mod ticket_index;

@@ -200,11 +200,11 @@ impl AppState {
     /// Everything the dashboard shows for `period` at `now`.
     pub async fn dashboard(&self, period: Period, now: i64) -> Result<Dashboard, AppError> {
         self.refresh().await?;
-        let agg =
-            self.index
-                .read()
-                .expect("index lock")
-                .aggregate(period, now, MAX_MARKERS, LATEST);
+        let agg = self
+            .index
+            .read()
+            .expect("index lock")
+            .aggregate(period, now, MAX_MARKERS, LATEST);
         let (_, heat_max_per_km2, version) = self.heat(period, now);
         let latest: Vec<TicketId> = agg.latest;
         let latest = self.store.ticket_summaries(&latest, now).await?;

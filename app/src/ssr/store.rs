@@ -4,8 +4,8 @@ use async_trait::async_trait;
 
 use crate::domain::routing::RoutingRule;
 use crate::types::{
-    Agency, AgencyId, Category, CategoryId, Channel, CommuneCode, District, DistrictCode,
-    HistoryEntry, TicketDetail, TicketId, TicketStatus, TicketSummary,
+    Agency, AgencyId, Category, CategoryId, Channel, CommuneCode, District, DistrictCode, HistoryEntry,
+    TicketDetail, TicketId, TicketStatus, TicketSummary,
 };
 
 /// Errors a store reports.
@@ -19,6 +19,9 @@ pub enum StoreError {
     /// An optimistic-concurrency check failed: someone else changed the row first.
     #[error("stale version")]
     Stale,
+    /// The change is not allowed from the row's current state.
+    #[error("{0}")]
+    Invalid(String),
     #[error("database: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -30,7 +33,10 @@ impl From<StoreError> for crate::error::AppError {
         match e {
             StoreError::NotFound => Self::NotFound,
             StoreError::Conflict { constraint } => Self::Conflict(constraint),
-            StoreError::Stale => Self::Conflict("stale version".into()),
+            StoreError::Stale => Self::Conflict(
+                "phiếu vừa được người khác cập nhật, hãy tải lại · the ticket was changed by someone else; reload it".into(),
+            ),
+            StoreError::Invalid(m) => Self::field("status", &m, &m),
             StoreError::Backend(b) => Self::internal(b),
         }
     }
@@ -116,6 +122,36 @@ pub struct FactRow {
     pub resolution_due_at: Option<i64>,
 }
 
+/// A status change to apply, checked against the version the user saw.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StatusChange {
+    pub to: TicketStatus,
+    pub at: i64,
+    pub actor: String,
+    pub note: Option<String>,
+    /// A transfer: the agency that takes the ticket over.
+    pub agency: Option<AgencyId>,
+    /// For `duplicate`: the ticket this one repeats.
+    pub duplicate_of: Option<TicketId>,
+    pub expected_version: i64,
+}
+
+/// A note on a ticket; public notes show on the citizen's status page.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewNote {
+    pub at: i64,
+    pub actor: String,
+    pub body: String,
+    pub public: bool,
+}
+
+/// Links of a new ticket to others.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TicketLinks {
+    pub parent: Option<TicketId>,
+    pub duplicate_of: Option<TicketId>,
+}
+
 /// The store behind the app. One implementation serves SQLite and PostgreSQL.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -136,9 +172,41 @@ pub trait Store: Send + Sync + 'static {
     async fn ticket_detail(&self, id: TicketId) -> StoreResult<TicketDetail>;
 
     /// Lines for the latest-tickets list, in the order of `ids`.
-    async fn ticket_summaries(&self, ids: &[TicketId], now: i64)
-        -> StoreResult<Vec<TicketSummary>>;
+    async fn ticket_summaries(&self, ids: &[TicketId], now: i64) -> StoreResult<Vec<TicketSummary>>;
 
     /// Number of tickets stored.
     async fn count_tickets(&self) -> StoreResult<i64>;
+
+    /// Files one ticket with its history. With an idempotency key already used, stores nothing
+    /// and returns the earlier ticket's id with `true`.
+    async fn create_ticket(
+        &self,
+        t: &TicketRecord,
+        idempotency_key: Option<&str>,
+        links: TicketLinks,
+    ) -> StoreResult<(TicketId, bool)>;
+
+    /// Applies a status change if `expected_version` is current and the transition is legal;
+    /// appends the history entry in the same transaction. Returns the ticket's new facts.
+    async fn change_status(&self, id: TicketId, change: &StatusChange) -> StoreResult<FactRow>;
+
+    /// The index facts of one ticket.
+    async fn ticket_fact(&self, id: TicketId) -> StoreResult<FactRow>;
+
+    /// Adds a note.
+    async fn add_note(&self, id: TicketId, note: &NewNote) -> StoreResult<()>;
+
+    /// A ticket by its public code.
+    async fn ticket_id_by_code(&self, code: &str) -> StoreResult<TicketId>;
+
+    /// The newest tickets filed from a phone number, and the nuisance-list reason if listed.
+    async fn caller_history(
+        &self,
+        phone: &str,
+        limit: i64,
+        now: i64,
+    ) -> StoreResult<(Vec<TicketSummary>, Option<String>)>;
+
+    /// Adds a number to the nuisance-caller list (or updates its reason).
+    async fn flag_nuisance(&self, phone: &str, reason: &str, at: i64) -> StoreResult<()>;
 }

@@ -14,8 +14,8 @@ use crate::domain::time::{local_day, local_day_start};
 use crate::ssr::heat::HeatGrid;
 use crate::ssr::store::{FactRow, ReferenceData};
 use crate::types::{
-    AgencyId, AgencyStats, CategoryGroup, CategoryId, DistrictCode, DistrictCount, Headline,
-    MapMarker, Period, TicketId, TicketStatus,
+    AgencyId, AgencyStats, CategoryGroup, CategoryId, DistrictCode, DistrictCount, Headline, MapMarker,
+    Period, TicketId, TicketStatus,
 };
 
 const NONE: i64 = i64::MIN;
@@ -33,6 +33,7 @@ pub struct Fact {
     pub x: f32,
     pub y: f32,
     pub agency: u16,
+    pub category: u16,
     pub district: u8,
     pub group: u8,
     pub status: u8,
@@ -58,6 +59,7 @@ pub struct Dictionaries {
     pub agencies: Vec<(AgencyId, String, String)>,
     agency_pos: HashMap<AgencyId, u16>,
     category_group: HashMap<CategoryId, CategoryGroup>,
+    category_pos: HashMap<CategoryId, u16>,
     pub districts: Vec<DistrictCode>,
 }
 
@@ -73,20 +75,19 @@ impl Dictionaries {
             .enumerate()
             .map(|(i, a)| (a.0, i as u16))
             .collect();
-        let category_group = reference
+        let category_group = reference.categories.iter().map(|c| (c.id, c.group)).collect();
+        let districts = reference.districts.iter().map(|d| d.district.code).collect();
+        let category_pos = reference
             .categories
             .iter()
-            .map(|c| (c.id, c.group))
-            .collect();
-        let districts = reference
-            .districts
-            .iter()
-            .map(|d| d.district.code)
+            .enumerate()
+            .map(|(i, c)| (c.id, i as u16))
             .collect();
         Self {
             agencies,
             agency_pos,
             category_group,
+            category_pos,
             districts,
         }
     }
@@ -179,6 +180,12 @@ impl TicketIndex {
                 .agency
                 .and_then(|a| self.dict.agency_pos.get(&a).copied())
                 .unwrap_or(u16::MAX),
+            category: self
+                .dict
+                .category_pos
+                .get(&r.category)
+                .copied()
+                .unwrap_or(u16::MAX),
             district: r
                 .district
                 .and_then(|d| self.dict.districts.iter().position(|x| *x == d))
@@ -222,10 +229,7 @@ impl TicketIndex {
     }
 
     fn recheck_monotonic(&mut self) {
-        self.monotonic = self
-            .facts
-            .windows(2)
-            .all(|w| w[0].created_at <= w[1].created_at);
+        self.monotonic = self.facts.windows(2).all(|w| w[0].created_at <= w[1].created_at);
     }
 
     /// Facts created in `[from, to)`.
@@ -250,22 +254,11 @@ impl TicketIndex {
 
     /// Computes the dashboard's aggregates for `period` at `now`, with up to `max_markers`
     /// of the period's most recent located tickets as points and `latest` ids for the list.
-    pub fn aggregate(
-        &self,
-        period: Period,
-        now: i64,
-        max_markers: usize,
-        latest: usize,
-    ) -> PeriodAggregates {
+    pub fn aggregate(&self, period: Period, now: i64, max_markers: usize, latest: usize) -> PeriodAggregates {
         let from = Self::period_start(period, now);
         let today = local_day_start(local_day(now));
         let mut headline = Headline::default();
-        let mut acc: Vec<AgencyAcc> = self
-            .dict
-            .agencies
-            .iter()
-            .map(|_| AgencyAcc::default())
-            .collect();
+        let mut acc: Vec<AgencyAcc> = self.dict.agencies.iter().map(|_| AgencyAcc::default()).collect();
         let mut districts = vec![0u64; self.dict.districts.len()];
         let mut located = 0u64;
 
@@ -408,6 +401,35 @@ impl TicketIndex {
             }
         }
         grid
+    }
+
+    /// Open tickets of `category` created at or after `since` within `radius_m` of a point,
+    /// newest first.
+    pub fn near_open(
+        &self,
+        category: CategoryId,
+        lon: f64,
+        lat: f64,
+        radius_m: f64,
+        since: i64,
+        limit: usize,
+    ) -> Vec<TicketId> {
+        let Some(&cat) = self.dict.category_pos.get(&category) else {
+            return Vec::new();
+        };
+        let (px, py) = self.proj.project(lon, lat);
+        let r = radius_m / 1000.0 / self.proj.km_per_unit();
+        let mut hits: Vec<&Fact> = self
+            .range(since, i64::MAX)
+            .filter(|f| {
+                f.category == cat
+                    && f.is_open()
+                    && !f.x.is_nan()
+                    && ((f.x as f64 - px).powi(2) + (f.y as f64 - py).powi(2)).sqrt() <= r
+            })
+            .collect();
+        hits.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        hits.into_iter().take(limit).map(|f| TicketId(f.id)).collect()
     }
 
     pub fn projection(&self) -> &Projection {

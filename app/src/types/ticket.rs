@@ -147,6 +147,60 @@ pub struct TicketDetail {
     pub response_due_at: Option<i64>,
     pub resolution_due_at: Option<i64>,
     pub history: Vec<HistoryEntry>,
+    /// Optimistic-concurrency version: send it back with a change.
+    pub version: i64,
+    pub notes: Vec<Note>,
+    pub parent_id: Option<TicketId>,
+    pub duplicate_of: Option<TicketId>,
+}
+
+/// A note on a ticket.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Note {
+    pub at: i64,
+    pub actor: String,
+    pub body: String,
+    /// Shown to the citizen on the status page.
+    pub public: bool,
+}
+
+/// What a citizen sees of a ticket by its code: no personal data, no internal notes.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct PublicTicket {
+    pub code: String,
+    pub category_name_vi: String,
+    pub category_name_en: String,
+    pub status: TicketStatus,
+    pub created_at: i64,
+    pub district_name: Option<String>,
+    pub agency_name_vi: Option<String>,
+    pub resolution_due_at: Option<i64>,
+    /// Status changes (time and new status only).
+    pub steps: Vec<(i64, TicketStatus)>,
+    pub public_notes: Vec<(i64, String)>,
+}
+
+impl PublicTicket {
+    /// The citizen's view of a ticket.
+    pub fn from_detail(d: &TicketDetail) -> Self {
+        Self {
+            code: d.code.clone(),
+            category_name_vi: d.category_name_vi.clone(),
+            category_name_en: d.category_name_en.clone(),
+            status: d.status,
+            created_at: d.created_at,
+            district_name: d.district_name.clone(),
+            agency_name_vi: d.agency_name_vi.clone(),
+            resolution_due_at: d.resolution_due_at,
+            steps: d.history.iter().map(|h| (h.at, h.to)).collect(),
+            public_notes: d
+                .notes
+                .iter()
+                .filter(|n| n.public)
+                .map(|n| (n.at, n.body.clone()))
+                .collect(),
+        }
+    }
 }
 
 /// A line in the "latest tickets" list.
@@ -162,4 +216,40 @@ pub struct TicketSummary {
     pub created_at: i64,
     /// Open and past its resolution due time at the moment the list was built.
     pub overdue: bool,
+}
+
+/// A report to file, from any channel.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct NewTicket {
+    pub channel: Channel,
+    pub category: CategoryId,
+    pub description: String,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub address: Option<String>,
+    /// The operator's choice of agency, replacing the routing rules' answer.
+    pub agency_override: Option<AgencyId>,
+    /// File this report as a duplicate of an open ticket.
+    pub duplicate_of: Option<TicketId>,
+    /// A client-chosen key: retrying with the same key returns the same ticket.
+    pub idempotency_key: Option<String>,
+}
+
+/// What filing a report produced.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct TicketCreated {
+    pub id: TicketId,
+    pub code: String,
+    pub agency_id: Option<AgencyId>,
+    pub agency_name_vi: Option<String>,
+    pub district_name: Option<String>,
+    pub commune_name: Option<String>,
+    /// The point lies outside Bình Dương: the ticket waits in the 1022 center's triage queue.
+    pub out_of_area: bool,
+    pub response_due_at: i64,
+    pub resolution_due_at: i64,
+    /// This request repeated an earlier one (same idempotency key): nothing new was stored.
+    pub replayed: bool,
 }

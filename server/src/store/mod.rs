@@ -4,6 +4,7 @@
 //! `ON CONFLICT … DO UPDATE`, times bound from Rust), so both engines run the same
 //! statements and the same contract tests; the schemas differ only in their migrations.
 
+pub mod lifecycle;
 pub mod reference;
 pub mod tickets;
 
@@ -98,13 +99,11 @@ impl SqlStore {
         if backend == Backend::Sqlite {
             if let Some(path) = sqlite_path(&url) {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        format!("cannot create data directory {}: {e}", dir.display())
-                    })?;
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| format!("cannot create data directory {}: {e}", dir.display()))?;
                     let probe = dir.join(".ioc-write-test");
-                    std::fs::write(&probe, b"").map_err(|e| {
-                        format!("data directory {} is not writable: {e}", dir.display())
-                    })?;
+                    std::fs::write(&probe, b"")
+                        .map_err(|e| format!("data directory {} is not writable: {e}", dir.display()))?;
                     let _ = std::fs::remove_file(probe);
                 }
             }
@@ -160,23 +159,15 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(
-            Backend::of_url("sqlite://data/ioc.db").unwrap(),
-            Backend::Sqlite
-        );
-        assert_eq!(
-            Backend::of_url("postgres://u:p@h/db").unwrap(),
-            Backend::Postgres
-        );
+        assert_eq!(Backend::of_url("sqlite://data/ioc.db").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::of_url("postgres://u:p@h/db").unwrap(), Backend::Postgres);
         assert!(Backend::of_url("mysql://x").is_err());
         assert_eq!(
             redact("postgres://ioc:secret@db:5432/ioc"),
             "postgres://ioc:***@db:5432/ioc"
         );
         assert_eq!(
-            sqlite_path("sqlite://data/ioc.db?mode=rwc")
-                .unwrap()
-                .to_str(),
+            sqlite_path("sqlite://data/ioc.db?mode=rwc").unwrap().to_str(),
             Some("data/ioc.db")
         );
         assert_eq!(sqlite_path("sqlite::memory:"), None);

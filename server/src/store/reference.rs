@@ -5,8 +5,8 @@ use sqlx::Row;
 use app::domain::routing::RoutingRule;
 use app::ssr::store::{CommuneRecord, DistrictRecord, ReferenceData, StoreResult};
 use app::types::{
-    Agency, AgencyId, AgencyKind, Category, CategoryGroup, CategoryId, CommuneCode, District,
-    DistrictCode, SlaTarget, SlaUnit,
+    Agency, AgencyId, AgencyKind, Category, CategoryGroup, CategoryId, CommuneCode, District, DistrictCode,
+    SlaTarget, SlaUnit,
 };
 
 use super::{backend_err, SqlStore};
@@ -144,21 +144,23 @@ impl SqlStore {
 
     pub(crate) async fn read_reference(&self) -> StoreResult<ReferenceData> {
         let p = &self.pool;
-        let agencies = sqlx::query("SELECT id, code, name_vi, name_en, kind, hotline, district_code FROM agencies ORDER BY id")
-            .fetch_all(p)
-            .await
-            .map_err(backend_err)?
-            .iter()
-            .map(|r| Agency {
-                id: AgencyId(r.get("id")),
-                code: r.get("code"),
-                name_vi: r.get("name_vi"),
-                name_en: r.get("name_en"),
-                kind: AgencyKind::parse(r.get::<String, _>("kind").as_str()).unwrap_or(AgencyKind::Department),
-                hotline: r.get("hotline"),
-                district: r.get::<Option<i64>, _>("district_code").map(DistrictCode),
-            })
-            .collect();
+        let agencies = sqlx::query(
+            "SELECT id, code, name_vi, name_en, kind, hotline, district_code FROM agencies ORDER BY id",
+        )
+        .fetch_all(p)
+        .await
+        .map_err(backend_err)?
+        .iter()
+        .map(|r| Agency {
+            id: AgencyId(r.get("id")),
+            code: r.get("code"),
+            name_vi: r.get("name_vi"),
+            name_en: r.get("name_en"),
+            kind: AgencyKind::parse(r.get::<String, _>("kind").as_str()).unwrap_or(AgencyKind::Department),
+            hotline: r.get("hotline"),
+            district: r.get::<Option<i64>, _>("district_code").map(DistrictCode),
+        })
+        .collect();
         let categories = sqlx::query("SELECT id, code, name_vi, name_en, grp, priority, response_amount, response_unit, resolution_amount, resolution_unit FROM categories ORDER BY id")
             .fetch_all(p)
             .await
@@ -218,19 +220,21 @@ impl SqlStore {
                 geometry_simplified: r.get("geometry_simplified"),
             })
             .collect();
-        let rules = sqlx::query("SELECT id, category_id, district_code, commune_code, agency_id FROM routing_rules ORDER BY id")
-            .fetch_all(p)
-            .await
-            .map_err(backend_err)?
-            .iter()
-            .map(|r| RoutingRule {
-                id: r.get("id"),
-                category: r.get::<Option<i64>, _>("category_id").map(CategoryId),
-                district: r.get::<Option<i64>, _>("district_code").map(DistrictCode),
-                commune: r.get::<Option<i64>, _>("commune_code").map(CommuneCode),
-                agency: AgencyId(r.get("agency_id")),
-            })
-            .collect();
+        let rules = sqlx::query(
+            "SELECT id, category_id, district_code, commune_code, agency_id FROM routing_rules ORDER BY id",
+        )
+        .fetch_all(p)
+        .await
+        .map_err(backend_err)?
+        .iter()
+        .map(|r| RoutingRule {
+            id: r.get("id"),
+            category: r.get::<Option<i64>, _>("category_id").map(CategoryId),
+            district: r.get::<Option<i64>, _>("district_code").map(DistrictCode),
+            commune: r.get::<Option<i64>, _>("commune_code").map(CommuneCode),
+            agency: AgencyId(r.get("agency_id")),
+        })
+        .collect();
         let province_simplified =
             sqlx::query_scalar("SELECT geometry_simplified FROM province WHERE code = 74")
                 .fetch_optional(p)

@@ -6,10 +6,12 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use app::domain::text::mask_phone;
-use app::ssr::store::{FactRow, ReferenceData, Store, StoreError, StoreResult, TicketRecord};
+use app::ssr::store::{
+    FactRow, NewNote, ReferenceData, StatusChange, Store, StoreError, StoreResult, TicketLinks, TicketRecord,
+};
 use app::types::{
-    AgencyId, CategoryGroup, CategoryId, Channel, CommuneCode, DistrictCode, HistoryEntry,
-    TicketDetail, TicketId, TicketStatus, TicketSummary,
+    AgencyId, CategoryGroup, CategoryId, Channel, CommuneCode, DistrictCode, HistoryEntry, TicketDetail,
+    TicketId, TicketStatus, TicketSummary,
 };
 
 use super::{backend_err, Backend, SqlStore};
@@ -22,7 +24,7 @@ pub const HISTORY_COLUMNS: &str = "id, ticket_id, at, actor, from_status, to_sta
 /// Rows per multi-row INSERT (22 columns × 500 rows stays under both engines' limits).
 const BATCH: usize = 500;
 
-fn placeholders(rows: usize, cols: usize) -> String {
+pub(crate) fn placeholders(rows: usize, cols: usize) -> String {
     let mut s = String::with_capacity(rows * cols * 5);
     for r in 0..rows {
         if r > 0 {
@@ -43,11 +45,10 @@ fn placeholders(rows: usize, cols: usize) -> String {
 
 fn status(r: &AnyRow, col: &str) -> StoreResult<TicketStatus> {
     let s: String = r.try_get(col).map_err(backend_err)?;
-    TicketStatus::parse(&s)
-        .ok_or_else(|| StoreError::Backend(format!("unknown status {s:?}").into()))
+    TicketStatus::parse(&s).ok_or_else(|| StoreError::Backend(format!("unknown status {s:?}").into()))
 }
 
-fn fact(r: &AnyRow) -> StoreResult<FactRow> {
+pub(crate) fn fact(r: &AnyRow) -> StoreResult<FactRow> {
     Ok(FactRow {
         id: r.try_get("id").map_err(backend_err)?,
         created_at: r.try_get("created_at").map_err(backend_err)?,
@@ -261,7 +262,7 @@ impl Store for SqlStore {
                     c.grp, t.priority, t.description, t.reporter_phone, t.lat, t.lon, t.address,
                     t.district_code, d.name_vi AS district_name, t.commune_code, m.full_name_vi AS commune_name,
                     t.agency_id, a.name_vi AS agency_name_vi, t.status, t.created_at, t.first_response_at,
-                    t.resolved_at, t.response_due_at, t.resolution_due_at
+                    t.resolved_at, t.response_due_at, t.resolution_due_at, t.version, t.parent_id, t.duplicate_of
              FROM tickets t
              JOIN categories c ON c.id = t.category_id
              LEFT JOIN districts d ON d.code = t.district_code
@@ -295,6 +296,22 @@ impl Store for SqlStore {
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;
+        let notes =
+            sqlx::query("SELECT at, actor, body, public FROM ticket_notes WHERE ticket_id = $1 ORDER BY id")
+                .bind(id.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend_err)?
+                .iter()
+                .map(|n| {
+                    Ok(app::types::Note {
+                        at: n.try_get("at").map_err(backend_err)?,
+                        actor: n.try_get("actor").map_err(backend_err)?,
+                        body: n.try_get("body").map_err(backend_err)?,
+                        public: n.try_get::<i64, _>("public").map_err(backend_err)? != 0,
+                    })
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
         let g = |c: &str| r.try_get::<Option<i64>, _>(c).map_err(backend_err);
         Ok(TicketDetail {
             id: TicketId(r.try_get("id").map_err(backend_err)?),
@@ -329,14 +346,14 @@ impl Store for SqlStore {
             response_due_at: g("response_due_at")?,
             resolution_due_at: g("resolution_due_at")?,
             history,
+            version: r.try_get("version").map_err(backend_err)?,
+            notes,
+            parent_id: g("parent_id")?.map(TicketId),
+            duplicate_of: g("duplicate_of")?.map(TicketId),
         })
     }
 
-    async fn ticket_summaries(
-        &self,
-        ids: &[TicketId],
-        now: i64,
-    ) -> StoreResult<Vec<TicketSummary>> {
+    async fn ticket_summaries(&self, ids: &[TicketId], now: i64) -> StoreResult<Vec<TicketSummary>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -367,10 +384,8 @@ impl Store for SqlStore {
                     id: TicketId(r.try_get("id").map_err(backend_err)?),
                     code: r.try_get("code").map_err(backend_err)?,
                     category_name_vi: r.try_get("category_name_vi").map_err(backend_err)?,
-                    group: CategoryGroup::parse(
-                        &r.try_get::<String, _>("grp").map_err(backend_err)?,
-                    )
-                    .unwrap_or(CategoryGroup::FieldReport),
+                    group: CategoryGroup::parse(&r.try_get::<String, _>("grp").map_err(backend_err)?)
+                        .unwrap_or(CategoryGroup::FieldReport),
                     district_name: r.try_get("district_name").map_err(backend_err)?,
                     agency_code: r.try_get("agency_code").map_err(backend_err)?,
                     status: st,
@@ -388,5 +403,52 @@ impl Store for SqlStore {
             .fetch_one(&self.pool)
             .await
             .map_err(backend_err)
+    }
+
+    async fn create_ticket(
+        &self,
+        t: &TicketRecord,
+        key: Option<&str>,
+        links: TicketLinks,
+    ) -> StoreResult<(TicketId, bool)> {
+        self.create_ticket_impl(t, key, links).await
+    }
+
+    async fn change_status(&self, id: TicketId, change: &StatusChange) -> StoreResult<FactRow> {
+        self.change_status_impl(id, change).await
+    }
+
+    async fn ticket_fact(&self, id: TicketId) -> StoreResult<FactRow> {
+        let r = sqlx::query(
+            "SELECT id, created_at, updated_at, category_id, agency_id, district_code, status, lon, lat,
+                    first_response_at, resolved_at, response_due_at, resolution_due_at FROM tickets WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend_err)?
+        .ok_or(StoreError::NotFound)?;
+        fact(&r)
+    }
+
+    async fn add_note(&self, id: TicketId, note: &NewNote) -> StoreResult<()> {
+        self.add_note_impl(id, note).await
+    }
+
+    async fn ticket_id_by_code(&self, code: &str) -> StoreResult<TicketId> {
+        self.ticket_id_by_code_impl(code).await
+    }
+
+    async fn caller_history(
+        &self,
+        phone: &str,
+        limit: i64,
+        now: i64,
+    ) -> StoreResult<(Vec<TicketSummary>, Option<String>)> {
+        self.caller_history_impl(phone, limit, now).await
+    }
+
+    async fn flag_nuisance(&self, phone: &str, reason: &str, at: i64) -> StoreResult<()> {
+        self.flag_nuisance_impl(phone, reason, at).await
     }
 }

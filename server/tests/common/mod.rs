@@ -76,7 +76,5 @@ pub fn cli(url: &str) -> Cli {
 
 /// A migrated store with reference data loaded.
 pub async fn store(url: &str) -> SqlStore {
-    server::run::open(&cli(url), true)
-        .await
-        .expect("open test store")
+    server::run::open(&cli(url), true).await.expect("open test store")
 }

@@ -1,0 +1,283 @@
+//! Filing and moving tickets: validation, geocoding, routing, SLA clocks, history, and the
+//! in-memory index kept in step. Every channel (operator, web form, Open311, Zalo) comes here.
+
+use crate::domain::intake::validate;
+use crate::domain::routing::evaluate;
+use crate::domain::sla::due_at;
+use crate::domain::time::HOUR_MS;
+use crate::error::AppError;
+use crate::ssr::state::AppState;
+use crate::ssr::store::{NewNote, StatusChange, TicketLinks, TicketRecord};
+use crate::types::{
+    AgencyId, HistoryEntry, NewTicket, PublicTicket, TicketCreated, TicketDetail, TicketId, TicketStatus,
+    TicketSummary,
+};
+
+/// Crockford base32 without I, L, O, U: readable over the phone.
+const CODE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// A fresh public code `BD-XXXXX-XXXXX` (50 random bits).
+pub fn new_code() -> String {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).expect("the OS random source");
+    let mut v = u64::from_le_bytes(bytes);
+    let mut s = String::with_capacity(14);
+    s.push_str("BD-");
+    for i in 0..10 {
+        if i == 5 {
+            s.push('-');
+        }
+        s.push(CODE_ALPHABET[(v & 31) as usize] as char);
+        v >>= 5;
+    }
+    s
+}
+
+/// Open tickets of the same category within this distance are offered as duplicates.
+pub const DUPLICATE_RADIUS_M: f64 = 500.0;
+/// …filed within this many hours.
+pub const DUPLICATE_HOURS: i64 = 6;
+
+impl AppState {
+    /// Files a report: validates it, resolves district and commune, routes it, starts its SLA
+    /// clocks and writes it with its first history entries. A repeated idempotency key returns
+    /// the earlier ticket and stores nothing.
+    ///
+    /// # Errors
+    /// `Validation` naming each bad field; `NotFound` for an unknown category or agency.
+    pub async fn create_ticket(
+        &self,
+        new: NewTicket,
+        actor: &str,
+        now: i64,
+    ) -> Result<TicketCreated, AppError> {
+        let valid = validate(&new).map_err(AppError::Validation)?;
+        let category = self
+            .reference
+            .categories
+            .iter()
+            .find(|c| c.id == new.category)
+            .ok_or_else(|| AppError::field("category", "Loại phản ánh không tồn tại", "unknown category"))?;
+        if let Some(a) = new.agency_override {
+            if !self.reference.agencies.iter().any(|x| x.id == a) {
+                return Err(AppError::field(
+                    "agency_override",
+                    "Cơ quan không tồn tại",
+                    "unknown agency",
+                ));
+            }
+        }
+        let key = new
+            .idempotency_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty());
+        if key.is_some_and(|k| k.len() > 200) {
+            return Err(AppError::field(
+                "idempotency_key",
+                "Khóa quá dài",
+                "idempotency key longer than 200 characters",
+            ));
+        }
+        let located = valid.position.and_then(|(lat, lon)| self.geo.locate(lon, lat));
+        let out_of_area = valid.position.is_some() && located.is_none();
+        let district = located.map(|l| l.district);
+        let commune = located.and_then(|l| l.commune);
+        let routed = evaluate(&self.reference.rules, category.id, district, commune);
+        let agency = new.agency_override.or(routed);
+        let response_due = due_at(now, category.response_target, &self.calendar);
+        let resolution_due = due_at(now, category.resolution_target, &self.calendar);
+        let mut history = vec![HistoryEntry {
+            at: now,
+            actor: actor.into(),
+            from: None,
+            to: TicketStatus::New,
+            note: None,
+        }];
+        let mut status = TicketStatus::New;
+        if let Some(parent) = new.duplicate_of {
+            self.store.ticket_detail(parent).await.map_err(|_| {
+                AppError::field(
+                    "duplicate_of",
+                    "Phiếu gốc không tồn tại",
+                    "the original ticket does not exist",
+                )
+            })?;
+            history.push(HistoryEntry {
+                at: now,
+                actor: actor.into(),
+                from: Some(TicketStatus::New),
+                to: TicketStatus::Duplicate,
+                note: Some(format!("Trùng với phiếu #{parent} · duplicate of #{parent}")),
+            });
+            status = TicketStatus::Duplicate;
+        } else if let Some(a) = agency {
+            let how = if new.agency_override.is_some() {
+                "chỉ định của tổng đài viên · operator's choice"
+            } else {
+                "quy tắc định tuyến · routing rules"
+            };
+            history.push(HistoryEntry {
+                at: now,
+                actor: if new.agency_override.is_some() {
+                    actor.into()
+                } else {
+                    "Định tuyến tự động".into()
+                },
+                from: Some(TicketStatus::New),
+                to: TicketStatus::Assigned,
+                note: Some(format!("{} ({how})", self.agency_code(a))),
+            });
+            status = TicketStatus::Assigned;
+        }
+        let record = TicketRecord {
+            code: new_code(),
+            channel: new.channel,
+            category: category.id,
+            priority: category.priority,
+            description: valid.description,
+            reporter_name: valid.reporter_name,
+            reporter_phone: valid.reporter_phone,
+            lat: valid.position.map(|p| p.0),
+            lon: valid.position.map(|p| p.1),
+            address: valid.address,
+            district,
+            commune,
+            agency,
+            status,
+            created_at: now,
+            first_response_at: None,
+            resolved_at: None,
+            closed_at: (status == TicketStatus::Duplicate).then_some(now),
+            response_due_at: Some(response_due),
+            resolution_due_at: Some(resolution_due),
+            updated_at: now,
+            history,
+        };
+        let links = TicketLinks {
+            parent: None,
+            duplicate_of: new.duplicate_of,
+        };
+        let (id, replayed) = self.store.create_ticket(&record, key, links).await?;
+        if replayed {
+            let d = self.store.ticket_detail(id).await?;
+            return Ok(self.created(&d, true));
+        }
+        self.refresh_one(id).await?;
+        let d = self.store.ticket_detail(id).await?;
+        tracing::info!(ticket = id.0, category = %category.code, channel = new.channel.as_str(), "ticket filed");
+        Ok(TicketCreated {
+            out_of_area,
+            ..self.created(&d, false)
+        })
+    }
+
+    fn created(&self, d: &TicketDetail, replayed: bool) -> TicketCreated {
+        TicketCreated {
+            id: d.id,
+            code: d.code.clone(),
+            agency_id: d.agency_id,
+            agency_name_vi: d.agency_name_vi.clone(),
+            district_name: d.district_name.clone(),
+            commune_name: d.commune_name.clone(),
+            out_of_area: d.lat.is_some() && d.district.is_none(),
+            response_due_at: d.response_due_at.unwrap_or(d.created_at),
+            resolution_due_at: d.resolution_due_at.unwrap_or(d.created_at),
+            replayed,
+        }
+    }
+
+    fn agency_code(&self, id: AgencyId) -> String {
+        self.reference
+            .agencies
+            .iter()
+            .find(|a| a.id == id)
+            .map_or_else(|| id.to_string(), |a| a.code.clone())
+    }
+
+    /// Re-reads one ticket's facts into the index.
+    async fn refresh_one(&self, id: TicketId) -> Result<(), AppError> {
+        let fact = self.store.ticket_fact(id).await?;
+        self.index_written(&[fact]);
+        Ok(())
+    }
+
+    /// Moves a ticket to another status (a transfer when `agency` is set).
+    ///
+    /// # Errors
+    /// `Conflict` when the version is stale; `Validation` for an illegal transition; `NotFound`.
+    pub async fn change_status(&self, id: TicketId, change: StatusChange) -> Result<TicketDetail, AppError> {
+        if let Some(a) = change.agency {
+            if !self.reference.agencies.iter().any(|x| x.id == a) {
+                return Err(AppError::field(
+                    "agency",
+                    "Cơ quan không tồn tại",
+                    "unknown agency",
+                ));
+            }
+        }
+        if change.note.as_deref().is_some_and(|n| n.chars().count() > 2000) {
+            return Err(AppError::field(
+                "note",
+                "Ghi chú tối đa 2000 ký tự",
+                "a note has at most 2000 characters",
+            ));
+        }
+        let fact = self.store.change_status(id, &change).await?;
+        self.index_written(&[fact]);
+        Ok(self.store.ticket_detail(id).await?)
+    }
+
+    /// Adds an internal or public note.
+    ///
+    /// # Errors
+    /// `Validation` for an empty or oversized note; `NotFound`.
+    pub async fn add_note(&self, id: TicketId, note: NewNote) -> Result<TicketDetail, AppError> {
+        let body = note.body.trim();
+        if body.is_empty() || body.chars().count() > 2000 {
+            return Err(AppError::field(
+                "note",
+                "Ghi chú cần 1–2000 ký tự",
+                "a note has 1–2000 characters",
+            ));
+        }
+        self.store
+            .add_note(
+                id,
+                &NewNote {
+                    body: body.to_string(),
+                    ..note
+                },
+            )
+            .await?;
+        Ok(self.store.ticket_detail(id).await?)
+    }
+
+    /// The citizen's view of a ticket by its code.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown code.
+    pub async fn public_ticket(&self, code: &str) -> Result<PublicTicket, AppError> {
+        let id = self.store.ticket_id_by_code(code).await?;
+        Ok(PublicTicket::from_detail(&self.store.ticket_detail(id).await?))
+    }
+
+    /// Open tickets of `category` filed in the last hours within the duplicate radius.
+    pub async fn likely_duplicates(
+        &self,
+        category: crate::types::CategoryId,
+        lat: f64,
+        lon: f64,
+        now: i64,
+    ) -> Result<Vec<TicketSummary>, AppError> {
+        let ids = self.index.read().expect("index lock").near_open(
+            category,
+            lon,
+            lat,
+            DUPLICATE_RADIUS_M,
+            now - DUPLICATE_HOURS * HOUR_MS,
+            10,
+        );
+        Ok(self.store.ticket_summaries(&ids, now).await?)
+    }
+}
