@@ -11,7 +11,7 @@ BIN=target/release/ioc
 DIR=target/bench
 mkdir -p "$DIR"
 rm -f "$DIR"/ioc.db*
-export DATABASE_URL="sqlite://$DIR/ioc.db"
+export DATABASE_URL="sqlite://$PWD/$DIR/ioc.db"
 export IOC_GEO_DIR="${IOC_GEO_DIR:-../shared/data/geo}"
 DAYS="${BENCH_DAYS:-250}"
 echo "== seed: $DAYS days × 4,000 contacts into SQLite"

@@ -65,6 +65,31 @@ async fn main() {
         rss0 / 1024,
         rss_kib("VmRSS:") / 1024
     );
+    for period in [
+        app::types::Period::Today,
+        app::types::Period::Days7,
+        app::types::Period::Days30,
+    ] {
+        let now = app::ssr::state::now_ms();
+        let mut bin = Vec::new();
+        let mut total = Vec::new();
+        let mut points = 0.0;
+        for _ in 0..iterations {
+            let index = state.index.read().unwrap();
+            let t = Instant::now();
+            let grid = index.heat(period, now);
+            bin.push(t.elapsed().as_secs_f64() * 1e3);
+            points = grid.total();
+            let _png = grid.render(index.projection());
+            total.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        println!(
+            "heat layer {:>5}: {points:>8.0} points  bin median {:6.2} ms  bin+blur+PNG median {:6.2} ms",
+            period.as_str(),
+            stats(bin).0,
+            stats(total).0
+        );
+    }
     let app = server::router::router(state);
 
     for period in ["today", "7d", "30d"] {
@@ -106,7 +131,7 @@ async fn main() {
             times.push(t.elapsed().as_secs_f64() * 1e3);
         }
         let (p50, _, _) = stats(times);
-        println!("GET heatmap.png?period={period:<6} median {p50:6.2} ms (cached after the first)");
+        println!("GET heatmap.png?period={period:<6} median {p50:6.2} ms (served from the cache)");
     }
     println!(
         "memory: RSS {} MiB, peak {} MiB",

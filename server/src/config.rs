@@ -51,6 +51,27 @@ pub enum Command {
     Migrate,
     /// Generate deterministic demo tickets.
     Seed(SeedArgs),
+    /// Manage the API keys of Open311 clients (only their SHA-256 is stored).
+    #[command(subcommand)]
+    ApiKey(ApiKeyCommand),
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum ApiKeyCommand {
+    /// Issue a key for a client and print it (shown only this once).
+    Add {
+        /// Who the key is for (an app, an agency's system).
+        #[arg(long)]
+        name: String,
+    },
+    /// List keys: ids, names, creation and revocation times (never the keys).
+    List,
+    /// Revoke a key: its client can no longer file requests.
+    Revoke {
+        /// The key's id (see `ioc api-key list`).
+        #[arg(long)]
+        id: i64,
+    },
 }
 
 #[derive(clap::Args, Debug, Clone)]

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod geodata;
+pub mod open311;
 pub mod reference;
 pub mod router;
 pub mod run;

@@ -93,6 +93,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/heatmap.png", get(heatmap))
         .route("/track/go", get(track_go))
+        .nest("/open311/v2", crate::open311::router())
         .leptos_routes_with_context(
             &state,
             routes,

@@ -31,6 +31,15 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
+        Some(Command::ApiKey(cmd)) => {
+            let store = SqlStore::connect(&cli.database_url).await?;
+            store.migrate().await?;
+            println!(
+                "{}",
+                crate::open311::api_key_command(&store, &cmd, now_ms()).await?
+            );
+            Ok(())
+        }
         Some(Command::Seed(args)) => {
             let store = open(&cli, false).await?;
             let report = seed(&store, &calendar, &args).await?;
@@ -81,7 +90,7 @@ pub async fn seed(store: &SqlStore, calendar: &WorkCalendar, args: &SeedArgs) ->
         ));
     }
     if args.replace {
-        for table in ["ticket_history", "tickets"] {
+        for table in ["idempotency_keys", "ticket_notes", "ticket_history", "tickets"] {
             sqlx::query(&format!("DELETE FROM {table}"))
                 .execute(&store.pool)
                 .await
@@ -103,12 +112,25 @@ pub async fn seed(store: &SqlStore, calendar: &WorkCalendar, args: &SeedArgs) ->
         Backend::Sqlite => {
             let path =
                 sqlite_path(&store.url).ok_or("seeding needs a SQLite file, not an in-memory database")?;
-            let mut writer = SqliteBulkWriter::open(&path, max_t, max_h)?;
-            for day in generator.days() {
-                for t in generator.day(day) {
-                    writer.write(&t)?;
+            let mut writer = SqliteBulkWriter::open(&path, max_t, max_h, true)?;
+            // Generation and writing run on two threads, a day at a time.
+            let days: Vec<i64> = generator.days().collect();
+            std::thread::scope(|scope| {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<app::ssr::store::TicketRecord>>(4);
+                scope.spawn(move || {
+                    for day in days {
+                        if tx.send(generator.day(day)).is_err() {
+                            break;
+                        }
+                    }
+                });
+                for batch in rx {
+                    for t in &batch {
+                        writer.write(t)?;
+                    }
                 }
-            }
+                Ok::<_, String>(())
+            })?;
             writer.finish()?
         }
         Backend::Postgres => {

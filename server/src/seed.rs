@@ -633,6 +633,8 @@ impl<'a> Generator<'a> {
 /// transactions (the bulk path: ~10× faster than statement-per-row through sqlx).
 pub struct SqliteBulkWriter {
     conn: rusqlite::Connection,
+    /// Secondary indexes dropped for the load, re-created by `finish`.
+    deferred_indexes: Vec<String>,
     next_ticket: i64,
     next_history: i64,
     pending: usize,
@@ -645,15 +647,44 @@ impl SqliteBulkWriter {
     ///
     /// # Errors
     /// When the file cannot be opened.
-    pub fn open(path: &std::path::Path, max_ticket: i64, max_history: i64) -> Result<Self, String> {
+    pub fn open(
+        path: &std::path::Path,
+        max_ticket: i64,
+        max_history: i64,
+        empty: bool,
+    ) -> Result<Self, String> {
         let conn =
             rusqlite::Connection::open(path).map_err(|e| format!("opening {}: {e}", path.display()))?;
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; BEGIN",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000",
         )
         .map_err(|e| e.to_string())?;
+        // Into empty tables, building the secondary indexes once at the end is faster than
+        // maintaining them row by row; the index definitions come from the schema itself.
+        let mut deferred_indexes = Vec::new();
+        if empty {
+            let mut st = conn
+                .prepare(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+                     AND tbl_name IN ('tickets', 'ticket_history')",
+                )
+                .map_err(|e| e.to_string())?;
+            let found: Vec<(String, String)> = st
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(|e| e.to_string())?
+                .collect::<Result<_, _>>()
+                .map_err(|e| e.to_string())?;
+            drop(st);
+            for (name, sql) in found {
+                conn.execute_batch(&format!("DROP INDEX \"{name}\""))
+                    .map_err(|e| e.to_string())?;
+                deferred_indexes.push(sql);
+            }
+        }
+        conn.execute_batch("BEGIN").map_err(|e| e.to_string())?;
         Ok(Self {
             conn,
+            deferred_indexes,
             next_ticket: max_ticket + 1,
             next_history: max_history + 1,
             pending: 0,
@@ -740,8 +771,14 @@ impl SqliteBulkWriter {
     /// # Errors
     /// When the commit fails.
     pub fn finish(self) -> Result<(u64, u64), String> {
+        self.conn.execute_batch("COMMIT").map_err(|e| e.to_string())?;
+        for sql in &self.deferred_indexes {
+            self.conn
+                .execute_batch(sql)
+                .map_err(|e| format!("re-creating an index: {e}"))?;
+        }
         self.conn
-            .execute_batch("COMMIT; PRAGMA optimize")
+            .execute_batch("PRAGMA optimize")
             .map_err(|e| e.to_string())?;
         Ok((self.tickets, self.history))
     }

@@ -45,6 +45,16 @@ pub fn evaluate(
         .map(|r| r.agency)
 }
 
+/// The fallback agency (the rule with no field set): where tickets from outside the province
+/// wait for triage.
+pub fn fallback(rules: &[RoutingRule]) -> Option<AgencyId> {
+    rules
+        .iter()
+        .filter(|r| r.category.is_none() && r.district.is_none() && r.commune.is_none())
+        .min_by_key(|r| r.id)
+        .map(|r| r.agency)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +89,8 @@ mod tests {
         assert_eq!(e(6, Some(718), None), 13);
         assert_eq!(e(6, None, None), 99, "outside the province → fallback");
         assert_eq!(evaluate(&rules[1..2], CategoryId(6), None, None), None);
+        assert_eq!(fallback(&rules), Some(AgencyId(99)));
+        assert_eq!(fallback(&rules[1..]), None);
     }
 
     #[test]

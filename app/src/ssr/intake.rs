@@ -2,7 +2,7 @@
 //! in-memory index kept in step. Every channel (operator, web form, Open311, Zalo) comes here.
 
 use crate::domain::intake::validate;
-use crate::domain::routing::evaluate;
+use crate::domain::routing::{evaluate, fallback};
 use crate::domain::sla::due_at;
 use crate::domain::time::HOUR_MS;
 use crate::error::AppError;
@@ -83,7 +83,14 @@ impl AppState {
         let out_of_area = valid.position.is_some() && located.is_none();
         let district = located.map(|l| l.district);
         let commune = located.and_then(|l| l.commune);
-        let routed = evaluate(&self.reference.rules, category.id, district, commune);
+        // A point outside the province goes to the fallback (the 1022 center's triage queue),
+        // never to a provincial agency by category alone; a report without a position is
+        // routed by category (and district when known).
+        let routed = if out_of_area {
+            fallback(&self.reference.rules)
+        } else {
+            evaluate(&self.reference.rules, category.id, district, commune)
+        };
         let agency = new.agency_override.or(routed);
         let response_due = due_at(now, category.response_target, &self.calendar);
         let resolution_due = due_at(now, category.resolution_target, &self.calendar);

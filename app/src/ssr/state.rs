@@ -134,11 +134,22 @@ impl AppState {
         let geo = build_geo_index(&reference)?;
         let basemap = build_basemap(&reference)?;
         let mut index = TicketIndex::new(Dictionaries::new(&reference));
-        let facts = store
-            .facts_since(None)
+        // Page by page: a million tickets load in flat memory.
+        let total = store
+            .count_tickets()
             .await
-            .map_err(|e| format!("loading tickets: {e}"))?;
-        index.upsert(&facts);
+            .map_err(|e| format!("counting tickets: {e}"))?;
+        index.reserve_exact(total.max(0) as usize + 1024);
+        let mut after = 0;
+        loop {
+            let page = store
+                .facts_page(after, 50_000)
+                .await
+                .map_err(|e| format!("loading tickets: {e}"))?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            index.upsert(&page);
+        }
         Ok(Self {
             leptos_options,
             store,

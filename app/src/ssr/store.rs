@@ -152,6 +152,47 @@ pub struct TicketLinks {
     pub duplicate_of: Option<TicketId>,
 }
 
+/// An Open311 client's API key as stored (only the key's SHA-256 is kept, never the key).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiKeyRecord {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// Filters of an Open311 `GET requests` query, already validated.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServiceRequestQuery {
+    /// Ticket codes; when not empty, every other filter is ignored (as the standard says).
+    pub codes: Vec<String>,
+    /// Categories to keep; empty keeps all.
+    pub categories: Vec<CategoryId>,
+    /// `created_at` window, inclusive, epoch ms.
+    pub created_from: i64,
+    pub created_to: i64,
+    /// Statuses to keep; empty keeps all.
+    pub statuses: Vec<TicketStatus>,
+    pub limit: i64,
+}
+
+/// What Open311 publishes of a ticket: no reporter name or phone.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceRequestRow {
+    pub code: String,
+    pub status: TicketStatus,
+    pub category: CategoryId,
+    pub description: String,
+    pub agency_name_vi: Option<String>,
+    pub district: Option<DistrictCode>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub resolution_due_at: Option<i64>,
+    pub address: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+}
+
 /// The store behind the app. One implementation serves SQLite and PostgreSQL.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -164,6 +205,10 @@ pub trait Store: Send + Sync + 'static {
     /// Writes tickets with their history in as few statements as the backend allows.
     /// Returns the ids given to them, in order.
     async fn insert_tickets(&self, tickets: &[TicketRecord]) -> StoreResult<Vec<TicketId>>;
+
+    /// Facts of up to `limit` tickets with ids above `after_id`, by id (for loading the index
+    /// page by page, so memory stays flat).
+    async fn facts_page(&self, after_id: i64, limit: i64) -> StoreResult<Vec<FactRow>>;
 
     /// Facts of every ticket changed after `updated_after` (all when `None`), by id.
     async fn facts_since(&self, updated_after: Option<i64>) -> StoreResult<Vec<FactRow>>;
@@ -209,4 +254,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Adds a number to the nuisance-caller list (or updates its reason).
     async fn flag_nuisance(&self, phone: &str, reason: &str, at: i64) -> StoreResult<()>;
+
+    /// The API key whose SHA-256 (lowercase hex) is `key_hash`, revoked or not.
+    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>>;
+
+    /// Tickets for Open311 `GET requests`, newest first, at most `q.limit`.
+    async fn service_requests(&self, q: &ServiceRequestQuery) -> StoreResult<Vec<ServiceRequestRow>>;
+
+    /// The ticket an idempotency key was used for, if any.
+    async fn ticket_by_idempotency_key(&self, key: &str) -> StoreResult<Option<TicketId>>;
 }

@@ -141,6 +141,11 @@ impl TicketIndex {
         }
     }
 
+    /// Makes room for `n` more tickets at once (avoids doubling reallocations on load).
+    pub fn reserve_exact(&mut self, n: usize) {
+        self.facts.reserve_exact(n);
+    }
+
     pub fn len(&self) -> usize {
         self.facts.len()
     }

@@ -16,7 +16,7 @@ impl SqlStore {
         key: Option<&str>,
         links: TicketLinks,
     ) -> StoreResult<(TicketId, bool)> {
-        let mut tx = self.pool.begin().await.map_err(backend_err)?;
+        let mut tx = self.begin_write().await.map_err(backend_err)?;
         if let Some(key) = key {
             let existing: Option<i64> =
                 sqlx::query_scalar("SELECT ticket_id FROM idempotency_keys WHERE key = $1")
@@ -103,7 +103,7 @@ impl SqlStore {
     }
 
     pub(crate) async fn change_status_impl(&self, id: TicketId, c: &StatusChange) -> StoreResult<FactRow> {
-        let mut tx = self.pool.begin().await.map_err(backend_err)?;
+        let mut tx = self.begin_write().await.map_err(backend_err)?;
         let row = sqlx::query(
             "SELECT status, version, first_response_at, resolved_at, closed_at, agency_id FROM tickets WHERE id = $1",
         )
@@ -195,7 +195,7 @@ impl SqlStore {
     }
 
     pub(crate) async fn add_note_impl(&self, id: TicketId, n: &NewNote) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(backend_err)?;
+        let mut tx = self.begin_write().await.map_err(backend_err)?;
         let done = sqlx::query("UPDATE tickets SET updated_at = $1 WHERE id = $2")
             .bind(n.at)
             .bind(id.0)

@@ -5,6 +5,7 @@
 //! statements and the same contract tests; the schemas differ only in their migrations.
 
 pub mod lifecycle;
+pub mod open311;
 pub mod reference;
 pub mod tickets;
 
@@ -136,6 +137,19 @@ impl SqlStore {
             .await
             .map_err(|e| format!("cannot open database {}: {e}", redact(&url)))?;
         Ok(Self { pool, backend, url })
+    }
+
+    /// Begins a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes later fails with
+    /// SQLITE_BUSY when another writer commits in between, instead of waiting its turn.
+    ///
+    /// # Errors
+    /// When the database cannot start a transaction.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
     }
 
     /// Applies pending migrations.

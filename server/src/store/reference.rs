@@ -18,7 +18,7 @@ impl SqlStore {
     /// # Errors
     /// When the database refuses a write.
     pub async fn upsert_reference(&self, geo: &GeoData) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(backend_err)?;
+        let mut tx = self.begin_write().await.map_err(backend_err)?;
         for d in &geo.districts {
             sqlx::query(
                 "INSERT INTO districts (code, name_vi, full_name_vi, name_ascii, area_km2, population, population_year, label_lon, label_lat, geometry, geometry_simplified)

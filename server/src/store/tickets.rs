@@ -7,7 +7,8 @@ use sqlx::Row;
 
 use app::domain::text::mask_phone;
 use app::ssr::store::{
-    FactRow, NewNote, ReferenceData, StatusChange, Store, StoreError, StoreResult, TicketLinks, TicketRecord,
+    ApiKeyRecord, FactRow, NewNote, ReferenceData, ServiceRequestQuery, ServiceRequestRow, StatusChange,
+    Store, StoreError, StoreResult, TicketLinks, TicketRecord,
 };
 use app::types::{
     AgencyId, CategoryGroup, CategoryId, Channel, CommuneCode, DistrictCode, HistoryEntry, TicketDetail,
@@ -83,7 +84,7 @@ impl SqlStore {
         tickets: &[(i64, TicketRecord)],
         first_history_id: i64,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(backend_err)?;
+        let mut tx = self.begin_write().await.map_err(backend_err)?;
         for chunk in tickets.chunks(BATCH) {
             let sql = format!(
                 "INSERT INTO tickets ({TICKET_COLUMNS}) VALUES {}",
@@ -185,7 +186,7 @@ impl Store for SqlStore {
     }
 
     async fn insert_tickets(&self, tickets: &[TicketRecord]) -> StoreResult<Vec<TicketId>> {
-        let mut tx = self.pool.begin().await.map_err(backend_err)?;
+        let mut tx = self.begin_write().await.map_err(backend_err)?;
         let mut ids = Vec::with_capacity(tickets.len());
         let cols = &TICKET_COLUMNS[4..]; // without id: the database assigns it
         for t in tickets {
@@ -250,6 +251,22 @@ impl Store for SqlStore {
         .bind(updated_after.unwrap_or(i64::MIN))
         .fetch(&self.pool);
         let mut out = Vec::new();
+        while let Some(r) = rows.try_next().await.map_err(backend_err)? {
+            out.push(fact(&r)?);
+        }
+        Ok(out)
+    }
+
+    async fn facts_page(&self, after_id: i64, limit: i64) -> StoreResult<Vec<FactRow>> {
+        let mut rows = sqlx::query(
+            "SELECT id, created_at, updated_at, category_id, agency_id, district_code, status, lon, lat,
+                    first_response_at, resolved_at, response_due_at, resolution_due_at
+             FROM tickets WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after_id)
+        .bind(limit)
+        .fetch(&self.pool);
+        let mut out = Vec::with_capacity(limit.clamp(0, 100_000) as usize);
         while let Some(r) = rows.try_next().await.map_err(backend_err)? {
             out.push(fact(&r)?);
         }
@@ -450,5 +467,17 @@ impl Store for SqlStore {
 
     async fn flag_nuisance(&self, phone: &str, reason: &str, at: i64) -> StoreResult<()> {
         self.flag_nuisance_impl(phone, reason, at).await
+    }
+
+    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
+        self.api_key_by_hash_impl(key_hash).await
+    }
+
+    async fn service_requests(&self, q: &ServiceRequestQuery) -> StoreResult<Vec<ServiceRequestRow>> {
+        self.service_requests_impl(q).await
+    }
+
+    async fn ticket_by_idempotency_key(&self, key: &str) -> StoreResult<Option<TicketId>> {
+        self.ticket_by_idempotency_key_impl(key).await
     }
 }
