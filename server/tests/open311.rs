@@ -860,7 +860,6 @@ async fn lists_are_capped_newest_first_and_filtered() {
 /// parameter"): once a connection has filed a ticket without coordinates, it cannot file one
 /// with coordinates. The fix belongs in the store's ticket INSERTs (server/src/store).
 #[tokio::test]
-#[ignore = "known PostgreSQL store bug outside Open311: a NULL lat/lon poisons the connection's cached INSERT"]
 async fn address_only_reports_then_located_ones() {
     for url in common::urls().await {
         let h = harness(&url).await;

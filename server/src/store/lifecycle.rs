@@ -34,6 +34,7 @@ impl SqlStore {
             placeholders(1, 23)
         );
         let id: i64 = sqlx::query_scalar(&sql)
+            .persistent(false)
             .bind(t.code.clone())
             .bind(t.channel.as_str())
             .bind(t.category.0)

@@ -22,6 +22,11 @@ pub const TICKET_COLUMNS: &str = "id, code, channel, category_id, priority, desc
 /// Columns of `ticket_history` in insert order.
 pub const HISTORY_COLUMNS: &str = "id, ticket_id, at, actor, from_status, to_status, note";
 
+// Ticket INSERTs bind `lat`/`lon` as `Option<f64>`: sqlx 0.8's `Any` driver sends a NULL
+// double as `float4` to PostgreSQL, which then caches the prepared statement with that type
+// and refuses the next non-NULL double. Those statements are therefore not cached
+// (`.persistent(false)`); tests file tickets without and then with coordinates on both engines.
+
 /// Rows per multi-row INSERT (22 columns × 500 rows stays under both engines' limits).
 const BATCH: usize = 500;
 
@@ -90,7 +95,7 @@ impl SqlStore {
                 "INSERT INTO tickets ({TICKET_COLUMNS}) VALUES {}",
                 placeholders(chunk.len(), 22)
             );
-            let mut q = sqlx::query(&sql);
+            let mut q = sqlx::query(&sql).persistent(false);
             for (id, t) in chunk {
                 q = q
                     .bind(*id)
@@ -194,7 +199,7 @@ impl Store for SqlStore {
                 "INSERT INTO tickets ({cols}) VALUES {} RETURNING id",
                 placeholders(1, 21)
             );
-            let id: i64 = sqlx::query_scalar(&sql)
+            let id: i64 = sqlx::query_scalar(&sql).persistent(false)
                 .bind(t.code.clone())
                 .bind(t.channel.as_str())
                 .bind(t.category.0)
