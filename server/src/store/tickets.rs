@@ -199,7 +199,8 @@ impl Store for SqlStore {
                 "INSERT INTO tickets ({cols}) VALUES {} RETURNING id",
                 placeholders(1, 21)
             );
-            let id: i64 = sqlx::query_scalar(&sql).persistent(false)
+            let id: i64 = sqlx::query_scalar(&sql)
+                .persistent(false)
                 .bind(t.code.clone())
                 .bind(t.channel.as_str())
                 .bind(t.category.0)
