@@ -16,8 +16,11 @@
 //! - Errors use the standard's body (`[{"code":400,"description":"…"}]`): 403 for a missing,
 //!   unknown or revoked API key, 404 for unknown resources, 413 for bodies over 64 KiB
 //!   (refused from `Content-Length` before reading, or once the limit is crossed), 400 for
-//!   any other bad input. An unknown `service_code` in a POST is a 400 (a bad parameter of an
-//!   existing resource). Never 500 for bad input.
+//!   any other bad input. An unknown `service_code` in a POST is a 404, as the standard's POST
+//!   section says ("service_code … not found"). Never 500 for bad input.
+//! - Emergency-rescue tickets (113 security, 114 fire and rescue, 115 medical) are never
+//!   published through the public GET endpoints: their places and descriptions concern people in
+//!   distress at home. They can still be filed through POST; GET by their id answers 404.
 //! - `jurisdiction_id` is optional (single jurisdiction); when sent it must be
 //!   `binhduong.gov.vn`, else 404.
 //! - Published request fields never include the reporter's name or phone number.
@@ -627,6 +630,21 @@ async fn list_requests(fmt: Format, state: &AppState, p: &Params) -> ApiResult<R
         })?;
         categories.push(c.id);
     }
+    // Emergency tickets are never published (see the module notes).
+    let public_categories: Vec<_> = state
+        .reference
+        .categories
+        .iter()
+        .filter(|c| c.group != app::types::CategoryGroup::Emergency)
+        .map(|c| c.id)
+        .collect();
+    let asked_for = !categories.is_empty();
+    if asked_for {
+        categories.retain(|c| public_categories.contains(c));
+    } else {
+        categories = public_categories;
+    }
+    let only_emergencies = asked_for && categories.is_empty() && codes.is_empty();
     let mut want_open = false;
     let mut want_closed = false;
     for st in p.list("status") {
@@ -671,20 +689,38 @@ async fn list_requests(fmt: Format, state: &AppState, p: &Params) -> ApiResult<R
             (s, e)
         }
     };
-    let rows = state
-        .store
-        .service_requests(&ServiceRequestQuery {
-            codes,
-            categories,
-            created_from: from,
-            created_to: to,
-            statuses,
-            limit: MAX_RESULTS,
-        })
-        .await
-        .map_err(ApiError::from_store)?;
+    let rows = if only_emergencies {
+        Vec::new()
+    } else {
+        state
+            .store
+            .service_requests(&ServiceRequestQuery {
+                codes,
+                categories: categories.clone(),
+                created_from: from,
+                created_to: to,
+                statuses,
+                limit: MAX_RESULTS,
+            })
+            .await
+            .map_err(ApiError::from_store)?
+    };
+    // Looked up by id, the other filters are ignored: drop emergencies here too.
+    let rows: Vec<_> = rows
+        .into_iter()
+        .filter(|r| is_public(state, r.category))
+        .collect();
     let list = V::List("request", rows.iter().map(|r| request(state, r)).collect());
     Ok(reply(fmt, StatusCode::OK, "service_requests", &list))
+}
+
+/// Whether tickets of a category may be published (emergencies never are).
+fn is_public(state: &AppState, category: app::types::CategoryId) -> bool {
+    state
+        .reference
+        .categories
+        .iter()
+        .any(|c| c.id == category && c.group != app::types::CategoryGroup::Emergency)
 }
 
 async fn one_request(
@@ -708,6 +744,10 @@ async fn one_request(
             })
             .await
             .map_err(ApiError::from_store)?;
+        let rows: Vec<_> = rows
+            .into_iter()
+            .filter(|r| is_public(&state, r.category))
+            .collect();
         if rows.is_empty() {
             return Err(ApiError::not_found(format!(
                 "Không có yêu cầu {code} · service request {code} not found"
@@ -790,7 +830,7 @@ async fn post_request(
         return Err(ApiError::bad("Thiếu service_code · service_code is required"));
     };
     let category = category_by_code(state, service_code).ok_or_else(|| {
-        ApiError::bad(format!(
+        ApiError::not_found(format!(
             "service_code {service_code:?} không tồn tại · unknown service_code {service_code:?}"
         ))
     })?;

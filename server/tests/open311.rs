@@ -54,6 +54,37 @@ async fn harness(url: &str) -> Harness {
 
 /// `n` located tickets spread evenly over the last 10 days, newest first, every fifth one
 /// closed, each with a reporter's name and phone.
+/// A ticket like the fixture's, with the given code.
+async fn record_like(store: &SqlStore, code: &str) -> TicketRecord {
+    let reference = store.reference().await.unwrap();
+    let c = &reference.categories[0];
+    let now = now_ms();
+    TicketRecord {
+        code: code.into(),
+        channel: Channel::Phone,
+        category: c.id,
+        priority: c.priority,
+        description: "Cấp cứu tại nhà".into(),
+        reporter_name: Some(NAME.into()),
+        reporter_phone: None,
+        lat: Some(10.98),
+        lon: Some(106.65),
+        address: None,
+        district: None,
+        commune: None,
+        agency: None,
+        status: TicketStatus::Assigned,
+        created_at: now - 1000,
+        first_response_at: None,
+        resolved_at: None,
+        closed_at: None,
+        response_due_at: None,
+        resolution_due_at: None,
+        updated_at: now - 1000,
+        history: vec![],
+    }
+}
+
 async fn fixture(store: &SqlStore, n: usize) {
     let reference = store.reference().await.unwrap();
     let now = now_ms();
@@ -61,7 +92,13 @@ async fn fixture(store: &SqlStore, n: usize) {
     let tickets: Vec<TicketRecord> = (0..n)
         .map(|i| {
             let created = now - 60_000 - i as i64 * step;
-            let c = &reference.categories[i % reference.categories.len()];
+            // Public categories only: emergencies are never published (tested separately).
+            let public: Vec<_> = reference
+                .categories
+                .iter()
+                .filter(|c| c.group != app::types::CategoryGroup::Emergency)
+                .collect();
+            let c = public[i % public.len()];
             let closed = i % 5 == 0;
             let status = if closed {
                 TicketStatus::Closed
@@ -656,14 +693,14 @@ async fn bad_input_gets_the_spec_error() {
         let r = post(&h.app, uri, &without(base(), "service_code")).await;
         assert!(r.error(StatusCode::BAD_REQUEST).contains("service_code"));
         let r = post(&h.app, uri, &with(base(), "service_code", "volcano")).await;
-        assert!(r.error(StatusCode::BAD_REQUEST).contains("volcano"));
+        assert!(r.error(StatusCode::NOT_FOUND).contains("volcano"));
         let r = post(
             &h.app,
             "/open311/v2/requests.xml",
             &with(base(), "service_code", "volcano"),
         )
         .await;
-        assert!(r.error(StatusCode::BAD_REQUEST).contains("volcano"));
+        assert!(r.error(StatusCode::NOT_FOUND).contains("volcano"));
         let r = post(&h.app, uri, &with(base(), "jurisdiction_id", "sfgov.org")).await;
         r.error(StatusCode::NOT_FOUND);
 
@@ -785,6 +822,34 @@ async fn lists_are_capped_newest_first_and_filtered() {
         let list = r.json();
         let list = list.as_array().unwrap();
         assert_eq!(list.len(), 1000, "at most 1000 results");
+        // An emergency ticket (115) is filed but never published.
+        let medical = h
+            .store
+            .reference()
+            .await
+            .unwrap()
+            .categories
+            .into_iter()
+            .find(|c| c.code == "medical")
+            .unwrap();
+        let mut e = record_like(&h.store, "BD-EMERG-00001").await;
+        e.category = medical.id;
+        h.store.insert_tickets(&[e]).await.unwrap();
+        get(&h.app, "/open311/v2/requests/BD-EMERG-00001.json")
+            .await
+            .error(StatusCode::NOT_FOUND);
+        let r = get(&h.app, "/open311/v2/requests.json?service_code=medical").await;
+        assert_eq!(
+            r.json().as_array().unwrap().len(),
+            0,
+            "emergencies are not listed"
+        );
+        let r = get(
+            &h.app,
+            "/open311/v2/requests.json?service_request_id=BD-EMERG-00001",
+        )
+        .await;
+        assert_eq!(r.json().as_array().unwrap().len(), 0);
         let times: Vec<i64> = list
             .iter()
             .map(|t| server::open311::parse_w3c_datetime(t["requested_datetime"].as_str().unwrap()).unwrap())
