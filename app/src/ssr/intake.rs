@@ -170,12 +170,41 @@ impl AppState {
             let d = self.store.ticket_detail(id).await?;
             return Ok(self.created(&d, true));
         }
-        self.refresh_one(id).await?;
-        let d = self.store.ticket_detail(id).await?;
+        // Everything the answer and the index need is known already: no read-back.
+        self.index_written(&[crate::ssr::store::FactRow {
+            id: id.0,
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+            category: record.category,
+            agency: record.agency,
+            district: record.district,
+            status: record.status,
+            lon: record.lon,
+            lat: record.lat,
+            first_response_at: None,
+            resolved_at: None,
+            response_due_at: record.response_due_at,
+            resolution_due_at: record.resolution_due_at,
+        }]);
         tracing::info!(ticket = id.0, category = %category.code, channel = new.channel.as_str(), "ticket filed");
+        let r = &self.reference;
         Ok(TicketCreated {
+            id,
+            code: record.code,
+            agency_id: agency,
+            agency_name_vi: agency
+                .and_then(|a| r.agencies.iter().find(|x| x.id == a))
+                .map(|a| a.name_vi.clone()),
+            district_name: district
+                .and_then(|d| r.districts.iter().find(|x| x.district.code == d))
+                .map(|d| d.district.name_vi.clone()),
+            commune_name: commune
+                .and_then(|c| r.communes.iter().find(|x| x.code == c))
+                .map(|c| c.full_name_vi.clone()),
             out_of_area,
-            ..self.created(&d, false)
+            response_due_at: response_due,
+            resolution_due_at: resolution_due,
+            replayed: false,
         })
     }
 
@@ -200,13 +229,6 @@ impl AppState {
             .iter()
             .find(|a| a.id == id)
             .map_or_else(|| id.to_string(), |a| a.code.clone())
-    }
-
-    /// Re-reads one ticket's facts into the index.
-    async fn refresh_one(&self, id: TicketId) -> Result<(), AppError> {
-        let fact = self.store.ticket_fact(id).await?;
-        self.index_written(&[fact]);
-        Ok(())
     }
 
     /// Moves a ticket to another status (a transfer when `agency` is set).
