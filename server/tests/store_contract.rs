@@ -229,6 +229,48 @@ async fn seed_is_deterministic(url_a: &str, url_b: &str) {
     assert_eq!(a.count_tickets().await.unwrap(), n);
 }
 
+async fn group_commit_keeps_each_filing_whole(s: &SqlStore) {
+    use app::ssr::store::TicketLinks;
+    let t0 = local_to_utc(2026, 12, 2, 10, 0);
+    let before = s.count_tickets().await.unwrap();
+    // 40 filings at once, 10 of them retries of one key, one with a code already taken.
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let (code, key) = match i {
+                0..=9 => (format!("BD-GROUP-K{i:04}"), Some("same-key".to_string())),
+                10 => ("BD-AAAAA-00001".to_string(), None), // taken by ticket_round_trip
+                _ => (format!("BD-GROUP-{i:05}"), Some(format!("key-{i}"))),
+            };
+            s.create_ticket(&record(&code, t0 + i), key.as_deref(), TicketLinks::default())
+                .await
+        }));
+    }
+    let mut ok = Vec::new();
+    let mut conflicts = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(r) => ok.push(r),
+            Err(StoreError::Conflict { .. }) => conflicts += 1,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert_eq!(conflicts, 1, "the taken code is refused alone");
+    let same: std::collections::HashSet<_> = ok.iter().take(10).map(|r| r.0).collect();
+    assert_eq!(same.len(), 1, "ten retries of one key are one ticket");
+    assert_eq!(
+        ok.iter().take(10).filter(|r| !r.1).count(),
+        1,
+        "exactly one of them was new"
+    );
+    assert_eq!(
+        s.count_tickets().await.unwrap(),
+        before + 1 + 29,
+        "one + 29 distinct tickets stored"
+    );
+}
+
 #[tokio::test]
 async fn contract_on_sqlite_and_postgres() {
     for url in common::urls().await {
@@ -238,6 +280,7 @@ async fn contract_on_sqlite_and_postgres() {
         facts_follow_updates(&s).await;
         duplicate_code_is_refused_whole(&s).await;
         bulk_ids_then_generated_ids(&s).await;
+        group_commit_keeps_each_filing_whole(&s).await;
     }
 }
 

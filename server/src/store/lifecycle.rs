@@ -4,7 +4,7 @@ use sqlx::Row;
 
 use app::domain::lifecycle::can_transition;
 use app::ssr::store::{FactRow, NewNote, StatusChange, StoreError, StoreResult, TicketLinks, TicketRecord};
-use app::types::{AgencyId, CategoryId, DistrictCode, TicketId, TicketStatus, TicketSummary};
+use app::types::{AgencyId, CategoryId, Channel, DistrictCode, TicketId, TicketStatus, TicketSummary};
 
 use super::tickets::{placeholders, TICKET_COLUMNS};
 use super::{backend_err, SqlStore};
@@ -16,97 +16,41 @@ impl SqlStore {
         key: Option<&str>,
         links: TicketLinks,
     ) -> StoreResult<(TicketId, bool)> {
+        if let Some(writer) = &self.writer {
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            let job = CreateJob {
+                record: t.clone(),
+                key: key.map(str::to_string),
+                links,
+                reply,
+            };
+            if writer.send(job).await.is_ok() {
+                if let Ok(result) = answer.await {
+                    return result;
+                }
+            }
+            return Err(StoreError::Backend("the ticket writer has stopped".into()));
+        }
         let mut tx = self.begin_write().await.map_err(backend_err)?;
-        if let Some(key) = key {
-            let existing: Option<i64> =
-                sqlx::query_scalar("SELECT ticket_id FROM idempotency_keys WHERE key = $1")
-                    .bind(key)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(backend_err)?;
-            if let Some(id) = existing {
-                return Ok((TicketId(id), true));
+        match insert_one(&mut tx, t, key, links).await {
+            Ok(r) => {
+                tx.commit().await.map_err(backend_err)?;
+                Ok(r)
             }
-        }
-        let cols = format!("{}, parent_id, duplicate_of", &TICKET_COLUMNS[4..]);
-        let sql = format!(
-            "INSERT INTO tickets ({cols}) VALUES {} RETURNING id",
-            placeholders(1, 23)
-        );
-        let id: i64 = sqlx::query_scalar(&sql)
-            .persistent(false)
-            .bind(t.code.clone())
-            .bind(t.channel.as_str())
-            .bind(t.category.0)
-            .bind(t.priority as i64)
-            .bind(t.description.clone())
-            .bind(t.reporter_name.clone())
-            .bind(t.reporter_phone.clone())
-            .bind(t.lat)
-            .bind(t.lon)
-            .bind(t.address.clone())
-            .bind(t.district.map(|d| d.0))
-            .bind(t.commune.map(|c| c.0))
-            .bind(t.agency.map(|a| a.0))
-            .bind(t.status.as_str())
-            .bind(t.created_at)
-            .bind(t.first_response_at)
-            .bind(t.resolved_at)
-            .bind(t.closed_at)
-            .bind(t.response_due_at)
-            .bind(t.resolution_due_at)
-            .bind(t.updated_at)
-            .bind(links.parent.map(|p| p.0))
-            .bind(links.duplicate_of.map(|p| p.0))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(backend_err)?;
-        if !t.history.is_empty() {
-            let sql = format!(
-                "INSERT INTO ticket_history (ticket_id, at, actor, from_status, to_status, note) VALUES {}",
-                placeholders(t.history.len(), 6)
-            );
-            let mut q = sqlx::query(&sql);
-            for h in &t.history {
-                q = q
-                    .bind(id)
-                    .bind(h.at)
-                    .bind(h.actor.clone())
-                    .bind(h.from.map(|s| s.as_str()))
-                    .bind(h.to.as_str())
-                    .bind(h.note.clone());
-            }
-            q.execute(&mut *tx).await.map_err(backend_err)?;
-        }
-        if let Some(key) = key {
-            let done = sqlx::query(
-                "INSERT INTO idempotency_keys (key, ticket_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING",
-            )
-            .bind(key)
-            .bind(id)
-            .bind(t.created_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend_err)?;
-            if done.rows_affected() == 0 {
+            Err(StoreError::Stale) => {
                 // A concurrent retry with the same key committed first: keep its ticket, drop ours.
                 tx.rollback().await.map_err(backend_err)?;
-                let id: i64 = sqlx::query_scalar("SELECT ticket_id FROM idempotency_keys WHERE key = $1")
-                    .bind(key)
-                    .fetch_one(&self.pool)
-                    .await
-                    .map_err(backend_err)?;
-                return Ok((TicketId(id), true));
+                existing_for_key(&self.pool, key.unwrap_or_default()).await
             }
+            Err(e) => Err(e),
         }
-        tx.commit().await.map_err(backend_err)?;
-        Ok((TicketId(id), false))
     }
 
     pub(crate) async fn change_status_impl(&self, id: TicketId, c: &StatusChange) -> StoreResult<FactRow> {
         let mut tx = self.begin_write().await.map_err(backend_err)?;
         let row = sqlx::query(
-            "SELECT status, version, first_response_at, resolved_at, closed_at, agency_id FROM tickets WHERE id = $1",
+            "SELECT status, version, first_response_at, resolved_at, closed_at, agency_id, channel, code
+             FROM tickets WHERE id = $1",
         )
         .bind(id.0)
         .fetch_optional(&mut *tx)
@@ -182,6 +126,13 @@ impl SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(backend_err)?;
+        // A ticket filed through Zalo: queue the reply telling its citizen, in this transaction.
+        let channel: String = row.try_get("channel").map_err(backend_err)?;
+        if channel == Channel::Zalo.as_str() {
+            let code: String = row.try_get("code").map_err(backend_err)?;
+            let reply = crate::zalo::status_reply(&code, c.to);
+            super::zalo::queue_reply(&mut tx, id, &reply, c.at).await?;
+        }
         let f = sqlx::query(
             "SELECT id, created_at, updated_at, category_id, agency_id, district_code, status, lon, lat,
                     first_response_at, resolved_at, response_due_at, resolution_due_at FROM tickets WHERE id = $1",
@@ -272,3 +223,177 @@ impl SqlStore {
 /// Unused-import guard for types used only in signatures above.
 #[allow(dead_code)]
 fn _types(_: AgencyId, _: CategoryId, _: DistrictCode) {}
+
+/// A ticket waiting for the group-commit writer.
+pub(crate) struct CreateJob {
+    record: TicketRecord,
+    key: Option<String>,
+    links: TicketLinks,
+    reply: tokio::sync::oneshot::Sender<StoreResult<(TicketId, bool)>>,
+}
+
+/// Most tickets one group commit writes.
+const MAX_BATCH: usize = 256;
+
+/// The single writer of new tickets: takes whatever requests are waiting (up to `MAX_BATCH`),
+/// writes them in one transaction with a savepoint each (a refused ticket does not take the
+/// others down), commits once and answers each request. Concurrent filings thus share one
+/// commit instead of queueing for the write lock one by one.
+pub(crate) async fn run_writer(store: SqlStore, mut jobs: tokio::sync::mpsc::Receiver<CreateJob>) {
+    while let Some(first) = jobs.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        match write_batch(&store, &batch).await {
+            Ok(results) => {
+                for (job, r) in batch.into_iter().zip(results) {
+                    let _ = job.reply.send(r);
+                }
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                for job in batch {
+                    let _ = job.reply.send(Err(StoreError::Backend(msg.clone().into())));
+                }
+            }
+        }
+    }
+}
+
+async fn write_batch(
+    store: &SqlStore,
+    batch: &[CreateJob],
+) -> Result<Vec<StoreResult<(TicketId, bool)>>, sqlx::Error> {
+    let mut tx = store.begin_write().await?;
+    let mut out = Vec::with_capacity(batch.len());
+    for job in batch {
+        sqlx::query("SAVEPOINT ticket").execute(&mut *tx).await?;
+        let r = insert_one(&mut tx, &job.record, job.key.as_deref(), job.links).await;
+        match r {
+            Ok(v) => {
+                sqlx::query("RELEASE SAVEPOINT ticket").execute(&mut *tx).await?;
+                out.push(Ok(v));
+            }
+            Err(e) => {
+                sqlx::query("ROLLBACK TO SAVEPOINT ticket")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("RELEASE SAVEPOINT ticket").execute(&mut *tx).await?;
+                out.push(match e {
+                    StoreError::Stale => {
+                        let id: i64 =
+                            sqlx::query_scalar("SELECT ticket_id FROM idempotency_keys WHERE key = $1")
+                                .bind(job.key.clone().unwrap_or_default())
+                                .fetch_one(&mut *tx)
+                                .await?;
+                        Ok((TicketId(id), true))
+                    }
+                    other => Err(other),
+                });
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+async fn existing_for_key(pool: &sqlx::AnyPool, key: &str) -> StoreResult<(TicketId, bool)> {
+    let id: i64 = sqlx::query_scalar("SELECT ticket_id FROM idempotency_keys WHERE key = $1")
+        .bind(key)
+        .fetch_one(pool)
+        .await
+        .map_err(backend_err)?;
+    Ok((TicketId(id), true))
+}
+
+/// Writes one ticket, its history and its idempotency key on `conn` (inside a transaction).
+/// A key already stored answers `(its ticket, true)`; a key stored concurrently by someone
+/// else answers `Stale` (the caller rolls back and reads the winner).
+async fn insert_one(
+    conn: &mut sqlx::AnyConnection,
+    t: &TicketRecord,
+    key: Option<&str>,
+    links: TicketLinks,
+) -> StoreResult<(TicketId, bool)> {
+    if let Some(key) = key {
+        let existing: Option<i64> =
+            sqlx::query_scalar("SELECT ticket_id FROM idempotency_keys WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(backend_err)?;
+        if let Some(id) = existing {
+            return Ok((TicketId(id), true));
+        }
+    }
+    let cols = format!("{}, parent_id, duplicate_of", &TICKET_COLUMNS[4..]);
+    let sql = format!(
+        "INSERT INTO tickets ({cols}) VALUES {} RETURNING id",
+        placeholders(1, 23)
+    );
+    let id: i64 = sqlx::query_scalar(&sql)
+        .persistent(false)
+        .bind(t.code.clone())
+        .bind(t.channel.as_str())
+        .bind(t.category.0)
+        .bind(t.priority as i64)
+        .bind(t.description.clone())
+        .bind(t.reporter_name.clone())
+        .bind(t.reporter_phone.clone())
+        .bind(t.lat)
+        .bind(t.lon)
+        .bind(t.address.clone())
+        .bind(t.district.map(|d| d.0))
+        .bind(t.commune.map(|c| c.0))
+        .bind(t.agency.map(|a| a.0))
+        .bind(t.status.as_str())
+        .bind(t.created_at)
+        .bind(t.first_response_at)
+        .bind(t.resolved_at)
+        .bind(t.closed_at)
+        .bind(t.response_due_at)
+        .bind(t.resolution_due_at)
+        .bind(t.updated_at)
+        .bind(links.parent.map(|p| p.0))
+        .bind(links.duplicate_of.map(|p| p.0))
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(backend_err)?;
+    if !t.history.is_empty() {
+        let sql = format!(
+            "INSERT INTO ticket_history (ticket_id, at, actor, from_status, to_status, note) VALUES {}",
+            placeholders(t.history.len(), 6)
+        );
+        let mut q = sqlx::query(&sql);
+        for h in &t.history {
+            q = q
+                .bind(id)
+                .bind(h.at)
+                .bind(h.actor.clone())
+                .bind(h.from.map(|s| s.as_str()))
+                .bind(h.to.as_str())
+                .bind(h.note.clone());
+        }
+        q.execute(&mut *conn).await.map_err(backend_err)?;
+    }
+    if let Some(key) = key {
+        let done = sqlx::query(
+                "INSERT INTO idempotency_keys (key, ticket_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(key)
+            .bind(id)
+            .bind(t.created_at)
+            .execute(&mut *conn)
+            .await
+            .map_err(backend_err)?;
+        if done.rows_affected() == 0 {
+            // Someone else stored this key first (PostgreSQL, concurrent retries).
+            return Err(StoreError::Stale);
+        }
+    }
+    Ok((TicketId(id), false))
+}

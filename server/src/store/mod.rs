@@ -8,6 +8,7 @@ pub mod lifecycle;
 pub mod open311;
 pub mod reference;
 pub mod tickets;
+pub mod zalo;
 
 use std::str::FromStr;
 
@@ -75,6 +76,8 @@ pub struct SqlStore {
     pub pool: AnyPool,
     pub backend: Backend,
     pub url: String,
+    /// The group-commit writer of new tickets (see `lifecycle::run_writer`).
+    pub(crate) writer: Option<tokio::sync::mpsc::Sender<lifecycle::CreateJob>>,
 }
 
 pub(crate) fn backend_err(e: sqlx::Error) -> StoreError {
@@ -136,7 +139,18 @@ impl SqlStore {
             .connect(&url)
             .await
             .map_err(|e| format!("cannot open database {}: {e}", redact(&url)))?;
-        Ok(Self { pool, backend, url })
+        let direct = Self {
+            pool,
+            backend,
+            url,
+            writer: None,
+        };
+        let (tx, rx) = tokio::sync::mpsc::channel(4096);
+        tokio::spawn(lifecycle::run_writer(direct.clone(), rx));
+        Ok(Self {
+            writer: Some(tx),
+            ..direct
+        })
     }
 
     /// Begins a transaction that will write. On SQLite it takes the write lock at once
