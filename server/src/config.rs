@@ -35,6 +35,9 @@ pub struct Cli {
     #[arg(long, env = "LOG_FORMAT", default_value = "compact", global = true)]
     pub log_format: String,
 
+    #[command(flatten)]
+    pub zalo: ZaloArgs,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 
@@ -106,4 +109,44 @@ pub struct SeedArgs {
     /// Delete every existing ticket first.
     #[arg(long)]
     pub replace: bool,
+}
+
+/// The Zalo Official Account channel (`POST /zalo/webhook` and its replies).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ZaloArgs {
+    /// The OA's app id; when set, events for another app are refused.
+    #[arg(long, env = "ZALO_APP_ID", global = true)]
+    pub zalo_app_id: Option<String>,
+
+    /// The OA secret key that signs webhook events; without it the webhook answers 503.
+    #[arg(long, env = "ZALO_OA_SECRET", global = true, hide_env_values = true)]
+    pub zalo_oa_secret: Option<String>,
+
+    /// Send queued replies (off: they stay in the outbox).
+    #[arg(
+        long,
+        env = "ZALO_SEND_ENABLED",
+        global = true,
+        value_parser = clap::builder::BoolishValueParser::new(),
+        action = clap::ArgAction::Set,
+        num_args = 0..=1,
+        default_value = "false",
+        default_missing_value = "true"
+    )]
+    pub zalo_send_enabled: bool,
+
+    /// Where replies are posted: `http://host[:port]/path` (Zalo's API through a TLS relay).
+    #[arg(long, env = "ZALO_API_URL", global = true)]
+    pub zalo_api_url: Option<String>,
+
+    /// The OA access token sent with each reply (`access_token` header).
+    #[arg(long, env = "ZALO_ACCESS_TOKEN", global = true, hide_env_values = true)]
+    pub zalo_access_token: Option<String>,
+}
+
+impl ZaloArgs {
+    /// The webhook secret, when one is configured (an empty value counts as none).
+    pub fn secret(&self) -> Option<&str> {
+        self.zalo_oa_secret.as_deref().filter(|s| !s.trim().is_empty())
+    }
 }

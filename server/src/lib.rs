@@ -10,3 +10,4 @@ pub mod run;
 pub mod seed;
 pub mod store;
 pub mod telemetry;
+pub mod zalo;

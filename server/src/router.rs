@@ -86,14 +86,27 @@ async fn server_fn_status(req: axum::extract::Request, next: axum::middleware::N
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
-/// The whole application router.
+/// What the router adds around the application, configured at start.
+#[derive(Default)]
+pub struct RouterOptions {
+    /// The Zalo webhook; `None`: `/zalo/webhook` answers 503 (not configured).
+    pub zalo: Option<std::sync::Arc<crate::zalo::Webhook>>,
+}
+
+/// The application router without Zalo (what tests of other features use).
 pub fn router(state: AppState) -> Router {
+    router_with(state, RouterOptions::default())
+}
+
+/// The whole application router.
+pub fn router_with(state: AppState, options: RouterOptions) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
     Router::new()
         .route("/api/v1/heatmap.png", get(heatmap))
         .route("/track/go", get(track_go))
         .nest("/open311/v2", crate::open311::router())
+        .nest("/zalo", crate::zalo::router(state.clone(), options.zalo))
         .leptos_routes_with_context(
             &state,
             routes,

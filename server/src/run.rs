@@ -90,7 +90,16 @@ pub async fn seed(store: &SqlStore, calendar: &WorkCalendar, args: &SeedArgs) ->
         ));
     }
     if args.replace {
-        for table in ["idempotency_keys", "ticket_notes", "ticket_history", "tickets"] {
+        for table in [
+            "zalo_outbox",
+            "zalo_messages",
+            "zalo_tickets",
+            "zalo_conversations",
+            "idempotency_keys",
+            "ticket_notes",
+            "ticket_history",
+            "tickets",
+        ] {
             sqlx::query(&format!("DELETE FROM {table}"))
                 .execute(&store.pool)
                 .await
@@ -196,18 +205,51 @@ async fn serve(cli: &Cli, args: ServeArgs, calendar: WorkCalendar) -> Result<(),
         }
     }
     let started = Instant::now();
+    let zalo = zalo(cli, &store)?;
     let state = AppState::load(leptos_options(&args), Arc::new(store), calendar).await?;
     tracing::info!(
         tickets = state.index.read().map(|i| i.len()).unwrap_or(0),
         ms = started.elapsed().as_millis() as u64,
         "ticket index loaded"
     );
-    let app = crate::router::router(state);
+    let options = crate::router::RouterOptions { zalo };
+    let app = crate::router::router_with(state, options);
     println!("ioc: listening on http://{}", args.addr);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| format!("server error: {e}"))
+}
+
+/// The Zalo webhook when `ZALO_OA_SECRET` is set, and the outbox sender when enabled.
+///
+/// # Errors
+/// Sending enabled without a usable `ZALO_API_URL`.
+fn zalo(cli: &Cli, store: &SqlStore) -> Result<Option<Arc<crate::zalo::Webhook>>, String> {
+    let z = &cli.zalo;
+    if z.zalo_send_enabled {
+        let url = z
+            .zalo_api_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+            .ok_or("ZALO_SEND_ENABLED is on but ZALO_API_URL is not set")?;
+        let sender = crate::zalo::HttpSender::new(url.trim(), z.zalo_access_token.clone())?;
+        crate::zalo::spawn_sender(store.clone(), Arc::new(sender), std::time::Duration::from_secs(5));
+        tracing::info!("zalo replies: sending");
+    } else {
+        tracing::info!("zalo replies: sending off (ZALO_SEND_ENABLED), replies stay queued");
+    }
+    let hook = z.secret().map(|secret| {
+        Arc::new(crate::zalo::Webhook::new(
+            store.clone(),
+            z.zalo_app_id.clone(),
+            secret.to_string(),
+        ))
+    });
+    if hook.is_none() {
+        tracing::info!("zalo webhook: not configured (ZALO_OA_SECRET), answers 503");
+    }
+    Ok(hook)
 }
 
 async fn shutdown() {
