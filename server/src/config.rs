@@ -38,6 +38,9 @@ pub struct Cli {
     #[command(flatten)]
     pub zalo: ZaloArgs,
 
+    #[command(flatten)]
+    pub rate: RateArgs,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 
@@ -148,5 +151,53 @@ impl ZaloArgs {
     /// The webhook secret, when one is configured (an empty value counts as none).
     pub fn secret(&self) -> Option<&str> {
         self.zalo_oa_secret.as_deref().filter(|s| !s.trim().is_empty())
+    }
+}
+
+/// Abuse limits of the public endpoints (see `ratelimit.rs`).
+#[derive(clap::Args, Debug, Clone)]
+pub struct RateArgs {
+    /// Public writes (web form, Open311 POST, status look-ups) per minute and client; 0: no limit.
+    #[arg(long, env = "IOC_RATE_PUBLIC_PER_MIN", default_value_t = 30, global = true)]
+    pub rate_public_per_min: u32,
+
+    /// Public reads (status pages, Open311 GET) per minute and client; 0: no limit.
+    #[arg(
+        long,
+        env = "IOC_RATE_PUBLIC_READS_PER_MIN",
+        default_value_t = 300,
+        global = true
+    )]
+    pub rate_public_reads_per_min: u32,
+
+    /// Most clients tracked at once (memory stays under ~100 bytes each).
+    #[arg(long, env = "IOC_RATE_MAX_CLIENTS", default_value_t = 100_000, global = true)]
+    pub rate_max_clients: usize,
+
+    /// Behind a reverse proxy: identify clients by the first X-Forwarded-For address.
+    #[arg(
+        long,
+        env = "IOC_TRUST_PROXY",
+        global = true,
+        value_parser = clap::builder::BoolishValueParser::new(),
+        action = clap::ArgAction::Set,
+        num_args = 0..=1,
+        default_value = "false",
+        default_missing_value = "true"
+    )]
+    pub trust_proxy: bool,
+}
+
+impl RateArgs {
+    /// The limiter's configuration; `None` when both limits are off.
+    pub fn config(&self) -> Option<crate::ratelimit::RateLimitConfig> {
+        (self.rate_public_per_min > 0 || self.rate_public_reads_per_min > 0).then(|| {
+            crate::ratelimit::RateLimitConfig {
+                writes_per_min: self.rate_public_per_min,
+                reads_per_min: self.rate_public_reads_per_min,
+                trust_proxy: self.trust_proxy,
+                max_clients: self.rate_max_clients.max(1),
+            }
+        })
     }
 }

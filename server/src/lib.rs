@@ -4,6 +4,7 @@
 pub mod config;
 pub mod geodata;
 pub mod open311;
+pub mod ratelimit;
 pub mod reference;
 pub mod router;
 pub mod run;

@@ -977,6 +977,12 @@ async fn content_length_guard(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
+/// An error in the standard's body, in the format `path` asks for (for layers in front of
+/// this router that answer Open311 paths, like the rate limiter).
+pub fn error_response(path: &str, status: StatusCode, description: impl Into<String>) -> Response {
+    ApiError::new(status, description).into_response(Format::of_path(path))
+}
+
 type QueryResult = Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>;
 
 fn query_params(q: QueryResult) -> ApiResult<Params> {

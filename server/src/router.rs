@@ -89,11 +89,13 @@ async fn server_fn_status(req: axum::extract::Request, next: axum::middleware::N
 /// What the router adds around the application, configured at start.
 #[derive(Default)]
 pub struct RouterOptions {
+    /// Limits on the public endpoints; `None`: no limits.
+    pub rate_limit: Option<crate::ratelimit::RateLimitConfig>,
     /// The Zalo webhook; `None`: `/zalo/webhook` answers 503 (not configured).
     pub zalo: Option<std::sync::Arc<crate::zalo::Webhook>>,
 }
 
-/// The application router without Zalo (what tests of other features use).
+/// The application router without rate limits or Zalo (what tests of other features use).
 pub fn router(state: AppState) -> Router {
     router_with(state, RouterOptions::default())
 }
@@ -102,7 +104,7 @@ pub fn router(state: AppState) -> Router {
 pub fn router_with(state: AppState, options: RouterOptions) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
-    Router::new()
+    let mut app = Router::new()
         .route("/api/v1/heatmap.png", get(heatmap))
         .route("/track/go", get(track_go))
         .nest("/open311/v2", crate::open311::router())
@@ -117,8 +119,15 @@ pub fn router_with(state: AppState, options: RouterOptions) -> Router {
             move || shell(leptos_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(axum::middleware::from_fn(server_fn_status))
-        .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(server_fn_status));
+    if let Some(config) = options.rate_limit {
+        let limiter = std::sync::Arc::new(crate::ratelimit::RateLimiter::new(config));
+        app = app.layer(axum::middleware::from_fn_with_state(
+            limiter,
+            crate::ratelimit::limit,
+        ));
+    }
+    app.layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

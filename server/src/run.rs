@@ -1,5 +1,6 @@
 //! What each `ioc` command does.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -212,10 +213,13 @@ async fn serve(cli: &Cli, args: ServeArgs, calendar: WorkCalendar) -> Result<(),
         ms = started.elapsed().as_millis() as u64,
         "ticket index loaded"
     );
-    let options = crate::router::RouterOptions { zalo };
+    let options = crate::router::RouterOptions {
+        rate_limit: cli.rate.config(),
+        zalo,
+    };
     let app = crate::router::router_with(state, options);
     println!("ioc: listening on http://{}", args.addr);
-    axum::serve(listener, app)
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| format!("server error: {e}"))
