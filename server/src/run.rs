@@ -191,6 +191,7 @@ async fn serve(cli: &Cli, args: ServeArgs, calendar: WorkCalendar) -> Result<(),
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
+    let sender = zalo_sender(cli)?;
     let store = open(cli, false).await?;
     if let Some(days) = args.demo_days {
         if store.count_tickets().await.map_err(|e| e.to_string())? == 0 {
@@ -206,7 +207,7 @@ async fn serve(cli: &Cli, args: ServeArgs, calendar: WorkCalendar) -> Result<(),
         }
     }
     let started = Instant::now();
-    let zalo = zalo(cli, &store)?;
+    let zalo = zalo(cli, &store, sender);
     let state = AppState::load(leptos_options(&args), Arc::new(store), calendar).await?;
     tracing::info!(
         tickets = state.index.read().map(|i| i.len()).unwrap_or(0),
@@ -225,24 +226,37 @@ async fn serve(cli: &Cli, args: ServeArgs, calendar: WorkCalendar) -> Result<(),
         .map_err(|e| format!("server error: {e}"))
 }
 
-/// The Zalo webhook when `ZALO_OA_SECRET` is set, and the outbox sender when enabled.
+/// The outbox sender when `ZALO_SEND_ENABLED` is on (checked before any slow work).
 ///
 /// # Errors
 /// Sending enabled without a usable `ZALO_API_URL`.
-fn zalo(cli: &Cli, store: &SqlStore) -> Result<Option<Arc<crate::zalo::Webhook>>, String> {
+fn zalo_sender(cli: &Cli) -> Result<Option<crate::zalo::HttpSender>, String> {
     let z = &cli.zalo;
-    if z.zalo_send_enabled {
-        let url = z
-            .zalo_api_url
-            .as_deref()
-            .filter(|u| !u.trim().is_empty())
-            .ok_or("ZALO_SEND_ENABLED is on but ZALO_API_URL is not set")?;
-        let sender = crate::zalo::HttpSender::new(url.trim(), z.zalo_access_token.clone())?;
-        crate::zalo::spawn_sender(store.clone(), Arc::new(sender), std::time::Duration::from_secs(5));
-        tracing::info!("zalo replies: sending");
-    } else {
-        tracing::info!("zalo replies: sending off (ZALO_SEND_ENABLED), replies stay queued");
+    if !z.zalo_send_enabled {
+        return Ok(None);
     }
+    let url = z
+        .zalo_api_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+        .ok_or("ZALO_SEND_ENABLED is on but ZALO_API_URL is not set")?;
+    crate::zalo::HttpSender::new(url.trim(), z.zalo_access_token.clone()).map(Some)
+}
+
+/// Starts the outbox sender if configured; the webhook when `ZALO_OA_SECRET` is set.
+fn zalo(
+    cli: &Cli,
+    store: &SqlStore,
+    sender: Option<crate::zalo::HttpSender>,
+) -> Option<Arc<crate::zalo::Webhook>> {
+    match sender {
+        Some(sender) => {
+            crate::zalo::spawn_sender(store.clone(), Arc::new(sender), std::time::Duration::from_secs(5));
+            tracing::info!("zalo replies: sending");
+        }
+        None => tracing::info!("zalo replies: sending off (ZALO_SEND_ENABLED), replies stay queued"),
+    }
+    let z = &cli.zalo;
     let hook = z.secret().map(|secret| {
         Arc::new(crate::zalo::Webhook::new(
             store.clone(),
@@ -253,7 +267,7 @@ fn zalo(cli: &Cli, store: &SqlStore) -> Result<Option<Arc<crate::zalo::Webhook>>
     if hook.is_none() {
         tracing::info!("zalo webhook: not configured (ZALO_OA_SECRET), answers 503");
     }
-    Ok(hook)
+    hook
 }
 
 async fn shutdown() {
