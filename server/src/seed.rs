@@ -655,8 +655,11 @@ impl SqliteBulkWriter {
     ) -> Result<Self, String> {
         let conn =
             rusqlite::Connection::open(path).map_err(|e| format!("opening {}: {e}", path.display()))?;
+        // A large page cache keeps the unique index on the (random) ticket codes in memory
+        // while it grows; it belongs to this connection only and is freed when the load ends.
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;
+             PRAGMA cache_size = -131072",
         )
         .map_err(|e| e.to_string())?;
         // Into empty tables, building the secondary indexes once at the end is faster than
