@@ -305,7 +305,7 @@ pub async fn limit(State(limiter): State<Arc<RateLimiter>>, req: Request, next: 
     match limiter.check(limiter.client_of(&req), class, Instant::now()) {
         Ok(()) => next.run(req).await,
         Err(wait) => {
-            tracing::info!(path = %req.uri().path(), retry_after = wait, "rate limited");
+            tracing::debug!(path = %req.uri().path(), retry_after = wait, "rate limited");
             too_many_requests(req.uri().path(), wait)
         }
     }
