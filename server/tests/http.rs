@@ -153,6 +153,17 @@ async fn bad_configuration_is_one_clear_line() {
         .err()
         .unwrap();
     assert!(e.contains("data directory"), "{e}");
+    // A port already in use ends `ioc serve` with one line, before any slow work.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let mut cli = common::cli(&common::sqlite_url());
+    cli.command = None;
+    cli.serve.addr = addr.parse().unwrap();
+    let e = server::run::run(cli).await.unwrap_err();
+    assert!(
+        e.starts_with(&format!("cannot listen on {addr}")) && !e.contains('\n'),
+        "{e}"
+    );
     let e = server::run::calendar(Some("2026-01-01,2026-13-01")).unwrap_err();
     assert!(e.contains("2026-13-01"), "{e}");
     let _ = local_to_utc(2026, 1, 1, 0, 0);

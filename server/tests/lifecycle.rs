@@ -379,3 +379,111 @@ async fn concurrent_changes_on_one_version_apply_once() {
         assert_eq!(after.history.len(), t.history.len() + 1);
     }
 }
+
+#[tokio::test]
+async fn one_report_for_several_agencies_rolls_up_to_the_parent() {
+    use TicketStatus::*;
+    for url in common::urls().await {
+        let app = app(&url).await;
+        // The operator files a fire that also needs the power company (child tickets at once).
+        let (s, body) = post(
+            &app,
+            "/api/intake/file",
+            &[
+                ("ticket[channel]", "phone"),
+                ("ticket[category]", "1"),
+                ("ticket[description]", "Cháy trạm biến áp"),
+                ("ticket[lat]", "10.98"),
+                ("ticket[lon]", "106.65"),
+                ("ticket[idempotency_key]", "op-77"),
+                ("also[0]", "11"),
+            ],
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let c: TicketCreated = serde_json::from_str(&body).unwrap();
+        assert_eq!(c.children.len(), 1);
+        // A retry files nothing new, children included.
+        let (_, again) = post(
+            &app,
+            "/api/intake/file",
+            &[
+                ("ticket[channel]", "phone"),
+                ("ticket[category]", "1"),
+                ("ticket[description]", "Cháy trạm biến áp"),
+                ("ticket[lat]", "10.98"),
+                ("ticket[lon]", "106.65"),
+                ("ticket[idempotency_key]", "op-77"),
+                ("also[0]", "11"),
+            ],
+        )
+        .await;
+        let again: TicketCreated = serde_json::from_str(&again).unwrap();
+        assert_eq!(
+            (again.id, again.replayed, &again.children),
+            (c.id, true, &c.children)
+        );
+
+        // Staff add the water company from the ticket page.
+        let (s, body) = post(
+            &app,
+            "/api/tickets/child",
+            &[
+                ("parent", &c.id.0.to_string()),
+                ("agency", "12"),
+                ("reason", "Cần nước chữa cháy"),
+            ],
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let parent: TicketDetail = serde_json::from_str(&body).unwrap();
+        assert_eq!(parent.children.len(), 2);
+        assert_eq!(parent.children_done(), (0, 2));
+        let (s, _) = post(
+            &app,
+            "/api/tickets/child",
+            &[("parent", &c.id.0.to_string()), ("agency", "999")],
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // The parent is acknowledged; each child is worked and resolved; the parent follows.
+        let (_, body) = status(&app, &parent, Acknowledged, &[]).await;
+        let parent: TicketDetail = serde_json::from_str(&body).unwrap();
+        for (i, child) in parent.children.iter().enumerate() {
+            let mut t = detail(&app, child.id.0).await;
+            assert_eq!(t.parent_id, Some(parent.id));
+            assert!(t.description.contains("Cháy trạm biến áp"));
+            for to in [Acknowledged, InProgress, Resolved] {
+                let (s, body) = status(&app, &t, to, &[]).await;
+                assert_eq!(s, StatusCode::OK, "{body}");
+                t = serde_json::from_str(&body).unwrap();
+            }
+            let p = detail(&app, parent.id.0).await;
+            if i == 0 {
+                assert_eq!(
+                    p.status, Acknowledged,
+                    "one of two children done: the parent waits"
+                );
+            } else {
+                assert_eq!(p.status, Resolved, "all children done: the parent is resolved");
+                assert_eq!(p.history.last().unwrap().actor, "Tổng hợp phiếu con");
+                assert_eq!(p.children_done(), (2, 2));
+            }
+        }
+        let p = detail(&app, parent.id.0).await;
+        let (s, _) = status(&app, &p, Closed, &[]).await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, body) = post(
+            &app,
+            "/api/tickets/child",
+            &[("parent", &p.id.0.to_string()), ("agency", "2")],
+        )
+        .await;
+        assert_eq!(
+            (s, field_of(&body).as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "parent"),
+            "closed parent"
+        );
+    }
+}

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::types::{Agency, Category, CategoryId, NewTicket, TicketCreated, TicketSummary};
+use crate::types::{Agency, AgencyId, Category, CategoryId, NewTicket, TicketCreated, TicketSummary};
 
 /// The lists the intake forms need.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -49,13 +49,16 @@ pub async fn intake_lists() -> Result<IntakeRefs, AppError> {
     })
 }
 
-/// Files a report taken by an operator.
+/// Files a report taken by an operator, with a child ticket for each agency in `also`.
 #[server(endpoint = "intake/file")]
-pub async fn file_ticket(ticket: NewTicket) -> Result<TicketCreated, AppError> {
+pub async fn file_ticket(ticket: NewTicket, also: Vec<AgencyId>) -> Result<TicketCreated, AppError> {
     let state = crate::ssr::context::state()?;
-    state
-        .create_ticket(ticket, "Tổng đài viên 1022", crate::ssr::state::now_ms())
-        .await
+    let now = crate::ssr::state::now_ms();
+    let (mut parent, children) = state
+        .create_with_children(ticket, &also, "Tổng đài viên 1022", now)
+        .await?;
+    parent.children = children.into_iter().map(|c| c.code).collect();
+    Ok(parent)
 }
 
 /// A caller's history by phone number.

@@ -50,6 +50,21 @@ pub async fn change_status(
     state.change_status(id, change).await
 }
 
+/// Spawns a child ticket of `parent` for another agency; returns the parent with its children.
+#[server(endpoint = "tickets/child")]
+pub async fn spawn_child_ticket(
+    parent: TicketId,
+    agency: AgencyId,
+    reason: Option<String>,
+) -> Result<TicketDetail, AppError> {
+    let state = crate::ssr::context::state()?;
+    let now = crate::ssr::state::now_ms();
+    state
+        .spawn_child(parent, agency, reason, None, "Tổng đài viên 1022", now)
+        .await?;
+    Ok(state.store.ticket_detail(parent).await?)
+}
+
 /// Adds a note, internal or public.
 #[server(endpoint = "tickets/note")]
 pub async fn add_note(id: TicketId, body: String, public: bool) -> Result<TicketDetail, AppError> {

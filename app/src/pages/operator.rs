@@ -29,6 +29,7 @@ pub fn OperatorPage() -> impl IntoView {
     let lon_text = RwSignal::new(String::new());
     let address = RwSignal::new(String::new());
     let agency = RwSignal::new(None::<AgencyId>);
+    let also = RwSignal::new(Vec::<AgencyId>::new());
     let duplicate_of = RwSignal::new(None::<TicketId>);
 
     let point = Memo::new(move |_| {
@@ -76,9 +77,9 @@ pub fn OperatorPage() -> impl IntoView {
             }
         },
     );
-    let submit = Action::new(|t: &NewTicket| {
-        let t = t.clone();
-        async move { file_ticket(t).await }
+    let submit = Action::new(|(t, also): &(NewTicket, Vec<AgencyId>)| {
+        let (t, also) = (t.clone(), also.clone());
+        async move { file_ticket(t, also).await }
     });
     let flag = Action::new(|(p, r): &(String, String)| {
         let (p, r) = (p.clone(), r.clone());
@@ -101,7 +102,7 @@ pub fn OperatorPage() -> impl IntoView {
     };
     let save = move || {
         if !submit.pending().get_untracked() {
-            submit.dispatch(build());
+            submit.dispatch((build(), also.get_untracked()));
         }
     };
     // A successful save clears the form for the next call (and a new idempotency key).
@@ -123,6 +124,7 @@ pub fn OperatorPage() -> impl IntoView {
             category.set(None);
             agency.set(None);
             duplicate_of.set(None);
+            also.set(Vec::new());
             idem.set_value(new_key());
         }
     });
@@ -308,6 +310,25 @@ pub fn OperatorPage() -> impl IntoView {
                             })}
                         </Transition>
                     </label>
+                    <details class="also" data-testid="also-agencies">
+                        <summary>"Cơ quan phối hợp (phiếu con) · Also send to (child tickets)"</summary>
+                        <Transition fallback=|| ()>
+                            {move || lists.get().and_then(Result::ok).map(|l| l.agencies.into_iter().map(|a| {
+                                let id = a.id;
+                                view! {
+                                    <label class="inline">
+                                        <input type="checkbox" data-testid=format!("also-{}", a.code)
+                                            prop:checked=move || also.get().contains(&id)
+                                            on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                also.update(|v| { v.retain(|x| *x != id); if on { v.push(id); } });
+                                            }/>
+                                        {format!("{} · {}", a.code, a.name_vi)}
+                                    </label>
+                                }
+                            }).collect_view())}
+                        </Transition>
+                    </details>
                     <Transition fallback=|| ()>
                         {move || {
                             let list = dups.get().unwrap_or_default();
@@ -344,6 +365,7 @@ pub fn OperatorPage() -> impl IntoView {
                                 </p>
                                 <p data-testid="saved-agency">{format!("→ {}", t.agency_name_vi.clone().unwrap_or_else(|| "Trung tâm 1022 (phân loại)".into()))}</p>
                                 {t.out_of_area.then(|| view! { <p class="out-of-area">"Ngoài tỉnh: hàng chờ phân loại · out of area: triage queue"</p> })}
+                                {(!t.children.is_empty()).then(|| view! { <p data-testid="saved-children">{format!("Phiếu con · child tickets: {}", t.children.join(", "))}</p> })}
                                 <p>{format!("Hạn phản hồi {} · hạn xử lý {}", format_local(t.response_due_at), format_local(t.resolution_due_at))}</p>
                                 <a href=format!("/tickets/{}", t.id) rel="external">"Mở phiếu · Open ticket"</a>
                             </div>

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::intake::intake_lists;
-use crate::api::lifecycle::{add_note, change_status};
+use crate::api::lifecycle::{add_note, change_status, spawn_child_ticket};
 use crate::api::tickets::get_ticket;
 use crate::components::nav::TopNav;
 use crate::domain::lifecycle::next_statuses;
@@ -52,12 +52,28 @@ pub fn TicketPage() -> impl IntoView {
             .flatten();
         async move { change_status(t.id, t.version, to, n, agency, dup).await }
     });
+    let child_agency = RwSignal::new(None::<AgencyId>);
+    let spawning = Action::new(move |t: &TicketDetail| {
+        let id = t.id;
+        let agency = child_agency.get_untracked();
+        let reason = Some(note.get_untracked()).filter(|s| !s.trim().is_empty());
+        async move {
+            match agency {
+                Some(a) => spawn_child_ticket(id, a, reason).await,
+                None => Err(crate::error::AppError::field(
+                    "agency",
+                    "Chọn cơ quan",
+                    "choose an agency",
+                )),
+            }
+        }
+    });
     let noting = Action::new(move |t: &TicketDetail| {
         let id = t.id;
         let (body, p) = (note.get_untracked(), public.get_untracked());
         async move { add_note(id, body, p).await }
     });
-    for result in [change.value(), noting.value()] {
+    for result in [change.value(), noting.value(), spawning.value()] {
         Effect::new(move |_| match result.get() {
             Some(Ok(t)) => {
                 current.set(Some(t));
@@ -132,6 +148,40 @@ pub fn TicketPage() -> impl IntoView {
                                     </div>
                                     {move || error.get().map(|e| view! { <p class="field-error" role="alert" data-testid="action-error">{e}</p> })}
                                 </div>
+                                {(!t.children.is_empty() || t.parent_id.is_some()).then(|| {
+                                    let (done, total) = t.children_done();
+                                    view! {
+                                        <section class="children" data-testid="children">
+                                            {t.parent_id.map(|p| view! { <p>"Phiếu gốc · Parent: "<a href=format!("/tickets/{p}") rel="external">{format!("#{p}")}</a></p> })}
+                                            {(total > 0).then(|| view! {
+                                                <h3 data-testid="rollup">{format!("Phiếu con: {done}/{total} cơ quan đã xử lý · {done} of {total} agencies done")}</h3>
+                                            })}
+                                            <ul>
+                                                {t.children.iter().map(|c| view! {
+                                                    <li data-testid="child">
+                                                        <a href=format!("/tickets/{}", c.id) rel="external">{c.code.clone()}</a>
+                                                        " · " {c.agency_code.clone().unwrap_or_default()} " · "
+                                                        <span class=format!("status s-{}", c.status.as_str())>{status_vi(c.status)}</span>
+                                                    </li>
+                                                }).collect_view()}
+                                            </ul>
+                                        </section>
+                                    }
+                                })}
+                                {t.status.is_open().then(|| {
+                                    let tt = tt.clone();
+                                    view! {
+                                        <div class="spawn">
+                                            <label>"Thêm cơ quan phối hợp (phiếu con) · Add a coordinating agency (child ticket)"
+                                                <select data-testid="child-agency" on:change=move |ev| child_agency.set(event_target_value(&ev).parse().ok().map(AgencyId))>
+                                                    <option value="">"—"</option>
+                                                    {move || lists.get().and_then(Result::ok).map(|l| l.agencies.into_iter().map(|a| view! { <option value=a.id.0>{format!("{} · {}", a.code, a.name_vi)}</option> }).collect_view())}
+                                                </select>
+                                            </label>
+                                            <button type="button" class="secondary" data-testid="spawn-child" on:click=move |_| { spawning.dispatch(tt.clone()); }>"Tạo phiếu con · Spawn child ticket"</button>
+                                        </div>
+                                    }
+                                })}
                                 <h3>"Lịch sử · History"</h3>
                                 <ol class="history" data-testid="history">
                                     {t.history.iter().map(|h| view! {

@@ -205,6 +205,7 @@ impl AppState {
             response_due_at: response_due,
             resolution_due_at: resolution_due,
             replayed: false,
+            children: Vec::new(),
         })
     }
 
@@ -220,6 +221,7 @@ impl AppState {
             response_due_at: d.response_due_at.unwrap_or(d.created_at),
             resolution_due_at: d.resolution_due_at.unwrap_or(d.created_at),
             replayed,
+            children: d.children.iter().map(|c| c.code.clone()).collect(),
         }
     }
 
@@ -229,6 +231,127 @@ impl AppState {
             .iter()
             .find(|a| a.id == id)
             .map_or_else(|| id.to_string(), |a| a.code.clone())
+    }
+
+    /// Spawns a child ticket of `parent` for another agency (one report, several agencies: a
+    /// fire that also needs the power company). The child copies the report and location, has
+    /// its own SLA clocks from now, and is linked to the parent, whose page rolls the children
+    /// up. With an idempotency key, a retry spawns nothing new.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown parent; `Validation` for an unknown agency or a closed parent.
+    pub async fn spawn_child(
+        &self,
+        parent: TicketId,
+        agency: AgencyId,
+        reason: Option<String>,
+        key: Option<String>,
+        actor: &str,
+        now: i64,
+    ) -> Result<TicketCreated, AppError> {
+        let Some(a) = self.reference.agencies.iter().find(|x| x.id == agency) else {
+            return Err(AppError::field(
+                "agency",
+                "Cơ quan không tồn tại",
+                "unknown agency",
+            ));
+        };
+        let p = self.store.ticket_record(parent).await?;
+        if !p.status.is_open() {
+            return Err(AppError::field(
+                "parent",
+                "Phiếu gốc đã đóng, hãy mở lại trước",
+                "the parent ticket is closed; reopen it first",
+            ));
+        }
+        let category = self
+            .reference
+            .categories
+            .iter()
+            .find(|c| c.id == p.category)
+            .ok_or_else(|| AppError::internal("parent ticket with an unknown category"))?;
+        let response_due = due_at(now, category.response_target, &self.calendar);
+        let resolution_due = due_at(now, category.resolution_target, &self.calendar);
+        let note = match reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+            Some(r) => format!("{} — phối hợp với phiếu {}: {r}", a.code, p.code),
+            None => format!(
+                "{} — phối hợp với phiếu {} · coordinating with {}",
+                a.code, p.code, p.code
+            ),
+        };
+        let record = TicketRecord {
+            code: new_code(),
+            agency: Some(agency),
+            status: TicketStatus::Assigned,
+            created_at: now,
+            first_response_at: None,
+            resolved_at: None,
+            closed_at: None,
+            response_due_at: Some(response_due),
+            resolution_due_at: Some(resolution_due),
+            updated_at: now,
+            history: vec![
+                HistoryEntry {
+                    at: now,
+                    actor: actor.into(),
+                    from: None,
+                    to: TicketStatus::New,
+                    note: None,
+                },
+                HistoryEntry {
+                    at: now,
+                    actor: actor.into(),
+                    from: Some(TicketStatus::New),
+                    to: TicketStatus::Assigned,
+                    note: Some(note),
+                },
+            ],
+            ..p
+        };
+        let links = TicketLinks {
+            parent: Some(parent),
+            duplicate_of: None,
+        };
+        let (id, replayed) = self.store.create_ticket(&record, key.as_deref(), links).await?;
+        if !replayed {
+            self.index_written(&[self.store.ticket_fact(id).await?]);
+        }
+        let d = self.store.ticket_detail(id).await?;
+        Ok(self.created(&d, replayed))
+    }
+
+    /// Files a report and, for each extra agency, a child ticket linked to it.
+    ///
+    /// # Errors
+    /// As [`AppState::create_ticket`]; children are filed only once the parent is.
+    pub async fn create_with_children(
+        &self,
+        new: NewTicket,
+        also: &[AgencyId],
+        actor: &str,
+        now: i64,
+    ) -> Result<(TicketCreated, Vec<TicketCreated>), AppError> {
+        if let Some(bad) = also
+            .iter()
+            .find(|a| !self.reference.agencies.iter().any(|x| x.id == **a))
+        {
+            return Err(AppError::field(
+                "also",
+                "Cơ quan phối hợp không tồn tại",
+                &format!("unknown agency {bad}"),
+            ));
+        }
+        let key = new.idempotency_key.clone();
+        let parent = self.create_ticket(new, actor, now).await?;
+        let mut children = Vec::new();
+        for a in also.iter().filter(|a| Some(**a) != parent.agency_id) {
+            let child_key = key.as_ref().map(|k| format!("{k}:child:{a}"));
+            children.push(
+                self.spawn_child(parent.id, *a, None, child_key, actor, now)
+                    .await?,
+            );
+        }
+        Ok((parent, children))
     }
 
     /// Moves a ticket to another status (a transfer when `agency` is set).
@@ -252,9 +375,48 @@ impl AppState {
                 "a note has at most 2000 characters",
             ));
         }
+        let at = change.at;
         let fact = self.store.change_status(id, &change).await?;
         self.index_written(&[fact]);
-        Ok(self.store.ticket_detail(id).await?)
+        let detail = self.store.ticket_detail(id).await?;
+        if let (Some(parent), true) = (
+            detail.parent_id,
+            matches!(detail.status, TicketStatus::Resolved | TicketStatus::Closed),
+        ) {
+            self.roll_up(parent, at).await?;
+        }
+        Ok(detail)
+    }
+
+    /// When every child of `parent` is done, the parent is resolved too (if its lifecycle
+    /// allows it from where it stands; otherwise its page shows the roll-up and staff close it).
+    async fn roll_up(&self, parent: TicketId, at: i64) -> Result<(), AppError> {
+        let p = self.store.ticket_detail(parent).await?;
+        let (done, total) = p.children_done();
+        if total == 0
+            || done < total
+            || !crate::domain::lifecycle::can_transition(p.status, TicketStatus::Resolved)
+        {
+            return Ok(());
+        }
+        let change = StatusChange {
+            to: TicketStatus::Resolved,
+            at,
+            actor: "Tổng hợp phiếu con".into(),
+            note: Some(format!(
+                "{done}/{total} cơ quan phối hợp đã xử lý · all {total} coordinating agencies done"
+            )),
+            agency: None,
+            duplicate_of: None,
+            expected_version: p.version,
+        };
+        match self.store.change_status(parent, &change).await {
+            Ok(fact) => self.index_written(&[fact]),
+            // Someone changed the parent meanwhile: their change stands.
+            Err(crate::ssr::store::StoreError::Stale) => {}
+            Err(e) => return Err(e.into()),
+        }
+        Ok(())
     }
 
     /// Adds an internal or public note.

@@ -235,6 +235,9 @@ pub trait Store: Send + Sync + 'static {
     /// appends the history entry in the same transaction. Returns the ticket's new facts.
     async fn change_status(&self, id: TicketId, change: &StatusChange) -> StoreResult<FactRow>;
 
+    /// A whole ticket as stored (server side only: it carries the reporter's contact).
+    async fn ticket_record(&self, id: TicketId) -> StoreResult<TicketRecord>;
+
     /// The index facts of one ticket.
     async fn ticket_fact(&self, id: TicketId) -> StoreResult<FactRow>;
 

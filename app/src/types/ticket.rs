@@ -152,6 +152,20 @@ pub struct TicketDetail {
     pub notes: Vec<Note>,
     pub parent_id: Option<TicketId>,
     pub duplicate_of: Option<TicketId>,
+    /// Tickets spawned from this one for other agencies (one report, several agencies).
+    pub children: Vec<TicketSummary>,
+}
+
+impl TicketDetail {
+    /// How many child tickets are done (resolved or closed), out of how many.
+    pub fn children_done(&self) -> (usize, usize) {
+        let done = self
+            .children
+            .iter()
+            .filter(|c| matches!(c.status, TicketStatus::Resolved | TicketStatus::Closed))
+            .count();
+        (done, self.children.len())
+    }
 }
 
 /// A note on a ticket.
@@ -252,4 +266,7 @@ pub struct TicketCreated {
     pub resolution_due_at: i64,
     /// This request repeated an earlier one (same idempotency key): nothing new was stored.
     pub replayed: bool,
+    /// Codes of the child tickets filed with it for other agencies.
+    #[serde(default)]
+    pub children: Vec<String>,
 }

@@ -335,6 +335,16 @@ impl Store for SqlStore {
                     })
                 })
                 .collect::<StoreResult<Vec<_>>>()?;
+        let child_ids: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM tickets WHERE parent_id = $1 ORDER BY id")
+                .bind(id.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend_err)?;
+        let child_ids: Vec<TicketId> = child_ids.into_iter().map(TicketId).collect();
+        let children = self
+            .ticket_summaries(&child_ids, app::ssr::state::now_ms())
+            .await?;
         let g = |c: &str| r.try_get::<Option<i64>, _>(c).map_err(backend_err);
         Ok(TicketDetail {
             id: TicketId(r.try_get("id").map_err(backend_err)?),
@@ -373,6 +383,43 @@ impl Store for SqlStore {
             notes,
             parent_id: g("parent_id")?.map(TicketId),
             duplicate_of: g("duplicate_of")?.map(TicketId),
+            children,
+        })
+    }
+
+    async fn ticket_record(&self, id: TicketId) -> StoreResult<TicketRecord> {
+        let r = sqlx::query(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend_err)?
+            .ok_or(StoreError::NotFound)?;
+        let history = self.ticket_detail(id).await?.history;
+        let g = |c: &str| r.try_get::<Option<i64>, _>(c).map_err(backend_err);
+        Ok(TicketRecord {
+            code: r.try_get("code").map_err(backend_err)?,
+            channel: Channel::parse(&r.try_get::<String, _>("channel").map_err(backend_err)?)
+                .unwrap_or(Channel::Phone),
+            category: CategoryId(r.try_get("category_id").map_err(backend_err)?),
+            priority: r.try_get::<i64, _>("priority").map_err(backend_err)? as u8,
+            description: r.try_get("description").map_err(backend_err)?,
+            reporter_name: r.try_get("reporter_name").map_err(backend_err)?,
+            reporter_phone: r.try_get("reporter_phone").map_err(backend_err)?,
+            lat: r.try_get("lat").map_err(backend_err)?,
+            lon: r.try_get("lon").map_err(backend_err)?,
+            address: r.try_get("address").map_err(backend_err)?,
+            district: g("district_code")?.map(DistrictCode),
+            commune: g("commune_code")?.map(CommuneCode),
+            agency: g("agency_id")?.map(AgencyId),
+            status: status(&r, "status")?,
+            created_at: r.try_get("created_at").map_err(backend_err)?,
+            first_response_at: g("first_response_at")?,
+            resolved_at: g("resolved_at")?,
+            closed_at: g("closed_at")?,
+            response_due_at: g("response_due_at")?,
+            resolution_due_at: g("resolution_due_at")?,
+            updated_at: r.try_get("updated_at").map_err(backend_err)?,
+            history,
         })
     }
 
