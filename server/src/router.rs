@@ -127,7 +127,13 @@ pub fn router_with(state: AppState, options: RouterOptions) -> Router {
             crate::ratelimit::limit,
         ));
     }
-    app.layer(CompressionLayer::new())
+    // No request body this app accepts comes near 256 KiB (a report is at most 4,000
+    // characters): larger ones get 413 from their Content-Length, before anything is buffered.
+    app.layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
+
+/// Largest request body accepted anywhere (Open311 and Zalo allow 64 KiB).
+pub const MAX_BODY: usize = 256 * 1024;

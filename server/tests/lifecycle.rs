@@ -205,6 +205,17 @@ async fn bad_input_is_refused_with_the_field_named() {
         )
         .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        // An oversized body is refused from its Content-Length (413), before it is read.
+        let big = format!("category=1&description={}", "x".repeat(server::router::MAX_BODY));
+        let req = Request::post("/api/public/report")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("content-length", big.len().to_string())
+            .body(Body::from(big))
+            .unwrap();
+        assert_eq!(
+            app.clone().oneshot(req).await.unwrap().status(),
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
         let long = "x".repeat(4001);
         let (s, body) = report(&app, &[("description", &long)]).await;
         assert_eq!(
@@ -485,5 +496,71 @@ async fn one_report_for_several_agencies_rolls_up_to_the_parent() {
             (StatusCode::UNPROCESSABLE_ENTITY, "parent"),
             "closed parent"
         );
+    }
+}
+
+/// From each state a ticket can reach through the API, every one of the nine targets:
+/// legal moves answer 200 and append one history entry; illegal ones answer 422 and change nothing.
+#[tokio::test]
+async fn every_transition_from_every_reachable_state() {
+    use TicketStatus::*;
+    // How to reach each state from a fresh (assigned) ticket, and what a move there needs.
+    let paths: &[(TicketStatus, &[TicketStatus])] = &[
+        (Assigned, &[]),
+        (Acknowledged, &[Acknowledged]),
+        (InProgress, &[Acknowledged, InProgress]),
+        (Resolved, &[Acknowledged, Resolved]),
+        (Closed, &[Acknowledged, Resolved, Closed]),
+        (Rejected, &[Rejected]),
+        (Duplicate, &[Duplicate]),
+        (Reopened, &[Acknowledged, Resolved, Reopened]),
+    ];
+    for url in common::urls().await {
+        let app = app(&url).await;
+        let (_, body) = report(&app, &[("lat", "10.98"), ("lon", "106.65")]).await;
+        let original: TicketCreated = serde_json::from_str(&body).unwrap();
+        let original = original.id.0.to_string();
+        let needs = |to: TicketStatus| -> Vec<(&'static str, String)> {
+            match to {
+                Rejected => vec![("note", "Cuộc gọi quấy rối".into())],
+                Duplicate => vec![("duplicate_of", original.clone())],
+                Assigned => vec![("agency", "2".into()), ("note", "Chuyển công an".into())],
+                _ => vec![],
+            }
+        };
+        let mut checked = 0;
+        for (from, path) in paths {
+            for to in TicketStatus::ALL {
+                let (_, body) = report(&app, &[("lat", "10.98"), ("lon", "106.65")]).await;
+                let c: TicketCreated = serde_json::from_str(&body).unwrap();
+                let mut t = detail(&app, c.id.0).await;
+                for step in *path {
+                    let extra = needs(*step);
+                    let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    let (s, body) = status(&app, &t, *step, &extra).await;
+                    assert_eq!(s, StatusCode::OK, "reaching {from:?} via {step:?}: {body}");
+                    t = serde_json::from_str(&body).unwrap();
+                }
+                assert_eq!(t.status, *from);
+                let extra = needs(to);
+                let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let (s, body) = status(&app, &t, to, &extra).await;
+                if can_transition(*from, to) {
+                    assert_eq!(s, StatusCode::OK, "{from:?} → {to:?} is legal: {body}");
+                    let after: TicketDetail = serde_json::from_str(&body).unwrap();
+                    assert_eq!(after.status, to);
+                    assert_eq!(after.history.len(), t.history.len() + 1);
+                } else {
+                    assert_eq!(
+                        s,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "{from:?} → {to:?} is illegal: {body}"
+                    );
+                    assert_eq!(detail(&app, c.id.0).await, t, "an illegal move changes nothing");
+                }
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 72);
     }
 }
