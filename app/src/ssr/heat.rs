@@ -158,7 +158,7 @@ mod tests {
         }
         let decoded = png::Decoder::new(std::io::Cursor::new(g3.render(&proj).0));
         let mut reader = decoded.read_info().unwrap();
-        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let mut buf = vec![0; reader.output_buffer_size()];
         reader.next_frame(&mut buf).unwrap();
         let w = proj.heat_grid().0;
         for (i, px) in buf.chunks(4).enumerate() {
