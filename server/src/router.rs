@@ -127,13 +127,44 @@ pub fn router_with(state: AppState, options: RouterOptions) -> Router {
             crate::ratelimit::limit,
         ));
     }
-    // No request body this app accepts comes near 256 KiB (a report is at most 4,000
-    // characters): larger ones get 413 from their Content-Length, before anything is buffered.
-    app.layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
+    app.layer(axum::middleware::from_fn(body_limit))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
-/// Largest request body accepted anywhere (Open311 and Zalo allow 64 KiB).
+/// Largest request body accepted by pages and server functions (Open311 and Zalo have their
+/// own 64 KiB limit and error formats).
 pub const MAX_BODY: usize = 256 * 1024;
+
+/// No request body the app accepts comes near [`MAX_BODY`] (a report is at most 4,000
+/// characters): a larger Content-Length gets 413 before anything is read, and a body without
+/// one is cut off at the limit.
+async fn body_limit(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let path = req.uri().path();
+    if path.starts_with("/open311/") || path.starts_with("/zalo/") {
+        return next.run(req).await;
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY) {
+        let e = app::error::AppError::field(
+            "body",
+            "Nội dung gửi quá lớn (tối đa 256 KiB)",
+            "the request body is larger than 256 KiB",
+        );
+        let body = serde_json::to_string(&e).unwrap_or_default();
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let limited = axum::body::Body::new(http_body_util::Limited::new(body, MAX_BODY));
+    next.run(axum::extract::Request::from_parts(parts, limited)).await
+}
