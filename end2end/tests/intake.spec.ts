@@ -25,6 +25,9 @@ test('an operator takes a call from the keyboard and the ticket lands with the r
   await page.getByTestId('category-filter').fill('chay');
   await page.getByTestId('category').selectOption({ label: 'Cháy, nổ (114) · Fire, explosion (114)' });
   await page.getByTestId('description').fill('Cháy xưởng gỗ, khói lớn <b>gấp</b>');
+  // The fire also needs the power company: a child ticket for PCBD.
+  await page.getByTestId('also-agencies').locator('summary').click();
+  await page.getByTestId('also-PCBD').check();
   await page.getByTestId('description').press('Control+Enter');
 
   const saved = page.getByTestId('saved');
@@ -32,19 +35,22 @@ test('an operator takes a call from the keyboard and the ticket lands with the r
   await expect(saved).toContainText(/Đã tạo phiếu BD-[0-9A-Z]{5}-[0-9A-Z]{5}/);
   await expect(page.getByTestId('saved-agency')).toContainText('PCCC');
   await expect(saved).toContainText('Hạn phản hồi');
+  await expect(page.getByTestId('saved-children')).toContainText(/BD-[0-9A-Z]{5}-[0-9A-Z]{5}/);
   // The form is cleared for the next call.
   await expect(page.getByTestId('description')).toHaveValue('');
 
-  // The same caller calls again: the earlier ticket shows.
+  // The same caller calls again: the earlier ticket and its child (same reporter) show.
   await page.getByTestId('phone').fill('0912345678');
   await page.getByTestId('phone').press('Tab');
-  await expect(page.getByTestId('caller-info')).toContainText('1 phiếu trước đó');
+  await expect(page.getByTestId('caller-info')).toContainText('2 phiếu trước đó');
 
   // Open the ticket and move it through its lifecycle.
   await saved.getByRole('link').click();
   await expect(page.getByTestId('ticket-page')).toBeVisible();
   await expect(page.getByTestId('ticket-description')).toHaveText('Cháy xưởng gỗ, khói lớn <b>gấp</b>');
   await expect(page.getByTestId('ticket-status')).toContainText('Đã chuyển');
+  await expect(page.getByTestId('children').getByTestId('child')).toHaveCount(1);
+  await expect(page.getByTestId('rollup')).toContainText('0/1');
   await hydrated(page, async () => {
     await page.getByTestId('to-acknowledged').click();
     await expect(page.getByTestId('ticket-status')).toContainText('Đã tiếp nhận', { timeout: 2000 });

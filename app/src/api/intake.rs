@@ -51,7 +51,12 @@ pub async fn intake_lists() -> Result<IntakeRefs, AppError> {
 
 /// Files a report taken by an operator, with a child ticket for each agency in `also`.
 #[server(endpoint = "intake/file")]
-pub async fn file_ticket(ticket: NewTicket, also: Vec<AgencyId>) -> Result<TicketCreated, AppError> {
+pub async fn file_ticket(
+    ticket: NewTicket,
+    // An Option: an empty list does not survive URL encoding, an absent one decodes as None.
+    also: Option<Vec<AgencyId>>,
+) -> Result<TicketCreated, AppError> {
+    let also = also.unwrap_or_default();
     let state = crate::ssr::context::state()?;
     let now = crate::ssr::state::now_ms();
     let (mut parent, children) = state

@@ -79,7 +79,7 @@ pub fn OperatorPage() -> impl IntoView {
     );
     let submit = Action::new(|(t, also): &(NewTicket, Vec<AgencyId>)| {
         let (t, also) = (t.clone(), also.clone());
-        async move { file_ticket(t, also).await }
+        async move { file_ticket(t, Some(also).filter(|a| !a.is_empty())).await }
     });
     let flag = Action::new(|(p, r): &(String, String)| {
         let (p, r) = (p.clone(), r.clone());
