@@ -26,6 +26,7 @@ pub fn LatestTickets(
                                         .into_iter()
                                         .map(|t| {
                                             let id = t.id;
+                                            let clock = t.sla_label(d.now);
                                             view! {
                                                 <li
                                                     class:overdue=t.overdue
@@ -41,6 +42,7 @@ pub fn LatestTickets(
                                                             {status_vi(t.status)}
                                                         </span>
                                                         <time>{format_local(t.created_at)}</time>
+                                                        {clock.map(|(text, late)| view! { <span class="sla-clock" class:late=late data-testid="sla-clock">{text}</span> })}
                                                     </button>
                                                 </li>
                                             }

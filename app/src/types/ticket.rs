@@ -230,6 +230,39 @@ pub struct TicketSummary {
     pub created_at: i64,
     /// Open and past its resolution due time at the moment the list was built.
     pub overdue: bool,
+    /// When resolution is due (epoch ms).
+    #[serde(default)]
+    pub resolution_due_at: Option<i64>,
+}
+
+impl TicketSummary {
+    /// The SLA clock for lists: "còn 2 g 05 ph" (time left), "quá hạn 3 g" (breached), or
+    /// nothing once the ticket is no longer open. Computed in Asia/Ho_Chi_Minh-independent
+    /// durations from `now` (epoch ms).
+    pub fn sla_label(&self, now: i64) -> Option<(String, bool)> {
+        let due = self.resolution_due_at?;
+        if !self.status.is_open() {
+            return None;
+        }
+        let left = due - now;
+        Some(if left >= 0 {
+            (
+                format!(
+                    "còn {}",
+                    crate::domain::time::format_duration_vi(left as f64 / 1000.0)
+                ),
+                false,
+            )
+        } else {
+            (
+                format!(
+                    "quá hạn {}",
+                    crate::domain::time::format_duration_vi(-left as f64 / 1000.0)
+                ),
+                true,
+            )
+        })
+    }
 }
 
 /// A report to file, from any channel.
@@ -269,4 +302,35 @@ pub struct TicketCreated {
     /// Codes of the child tickets filed with it for other agencies.
     #[serde(default)]
     pub children: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sla_clock_for_lists() {
+        let mut t = TicketSummary {
+            id: TicketId(1),
+            code: "BD-AAAAA-AAAAA".into(),
+            category_name_vi: "Cháy".into(),
+            group: CategoryGroup::Emergency,
+            district_name: None,
+            agency_code: None,
+            status: TicketStatus::Acknowledged,
+            created_at: 0,
+            overdue: false,
+            resolution_due_at: Some(3_900_000),
+        };
+        assert_eq!(t.sla_label(0), Some(("còn 1 g 05 ph".to_string(), false)));
+        assert_eq!(
+            t.sla_label(3_900_000 + 600_000),
+            Some(("quá hạn 10 ph".to_string(), true))
+        );
+        t.status = TicketStatus::Resolved;
+        assert_eq!(t.sla_label(0), None, "no clock once done");
+        t.status = TicketStatus::Assigned;
+        t.resolution_due_at = None;
+        assert_eq!(t.sla_label(0), None);
+    }
 }

@@ -461,6 +461,7 @@ impl Store for SqlStore {
                     status: st,
                     created_at: r.try_get("created_at").map_err(backend_err)?,
                     overdue: st.is_open() && due.is_some_and(|d| now > d),
+                    resolution_due_at: due,
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
