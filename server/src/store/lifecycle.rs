@@ -6,7 +6,7 @@ use app::domain::lifecycle::can_transition;
 use app::ssr::store::{FactRow, NewNote, StatusChange, StoreError, StoreResult, TicketLinks, TicketRecord};
 use app::types::{AgencyId, CategoryId, Channel, DistrictCode, TicketId, TicketStatus, TicketSummary};
 
-use super::tickets::{placeholders, TICKET_COLUMNS};
+use super::tickets::{bind_ticket, placeholders, FACT_COLUMNS, TICKET_COLUMNS};
 use super::{backend_err, SqlStore};
 
 impl SqlStore {
@@ -133,14 +133,11 @@ impl SqlStore {
             let reply = crate::zalo::status_reply(&code, c.to);
             super::zalo::queue_reply(&mut tx, id, &reply, c.at).await?;
         }
-        let f = sqlx::query(
-            "SELECT id, created_at, updated_at, category_id, agency_id, district_code, status, lon, lat,
-                    first_response_at, resolved_at, response_due_at, resolution_due_at FROM tickets WHERE id = $1",
-        )
-        .bind(id.0)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(backend_err)?;
+        let f = sqlx::query(&format!("SELECT {FACT_COLUMNS} FROM tickets WHERE id = $1"))
+            .bind(id.0)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend_err)?;
         let fact = super::tickets::fact(&f)?;
         tx.commit().await.map_err(backend_err)?;
         Ok(fact)
@@ -335,29 +332,7 @@ async fn insert_one(
         "INSERT INTO tickets ({cols}) VALUES {} RETURNING id",
         placeholders(1, 23)
     );
-    let id: i64 = sqlx::query_scalar(&sql)
-        .persistent(false)
-        .bind(t.code.clone())
-        .bind(t.channel.as_str())
-        .bind(t.category.0)
-        .bind(t.priority as i64)
-        .bind(t.description.clone())
-        .bind(t.reporter_name.clone())
-        .bind(t.reporter_phone.clone())
-        .bind(t.lat)
-        .bind(t.lon)
-        .bind(t.address.clone())
-        .bind(t.district.map(|d| d.0))
-        .bind(t.commune.map(|c| c.0))
-        .bind(t.agency.map(|a| a.0))
-        .bind(t.status.as_str())
-        .bind(t.created_at)
-        .bind(t.first_response_at)
-        .bind(t.resolved_at)
-        .bind(t.closed_at)
-        .bind(t.response_due_at)
-        .bind(t.resolution_due_at)
-        .bind(t.updated_at)
+    let id: i64 = bind_ticket!(sqlx::query_scalar(&sql).persistent(false), t)
         .bind(links.parent.map(|p| p.0))
         .bind(links.duplicate_of.map(|p| p.0))
         .fetch_one(&mut *conn)

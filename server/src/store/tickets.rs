@@ -27,6 +27,38 @@ pub const HISTORY_COLUMNS: &str = "id, ticket_id, at, actor, from_status, to_sta
 // and refuses the next non-NULL double. Those statements are therefore not cached
 // (`.persistent(false)`); tests file tickets without and then with coordinates on both engines.
 
+/// Binds a ticket's columns after `id`, in `TICKET_COLUMNS` order (works on `query` and
+/// `query_scalar` alike).
+macro_rules! bind_ticket {
+    ($q:expr, $t:expr) => {
+        $q.bind($t.code.clone())
+            .bind($t.channel.as_str())
+            .bind($t.category.0)
+            .bind($t.priority as i64)
+            .bind($t.description.clone())
+            .bind($t.reporter_name.clone())
+            .bind($t.reporter_phone.clone())
+            .bind($t.lat)
+            .bind($t.lon)
+            .bind($t.address.clone())
+            .bind($t.district.map(|d| d.0))
+            .bind($t.commune.map(|c| c.0))
+            .bind($t.agency.map(|a| a.0))
+            .bind($t.status.as_str())
+            .bind($t.created_at)
+            .bind($t.first_response_at)
+            .bind($t.resolved_at)
+            .bind($t.closed_at)
+            .bind($t.response_due_at)
+            .bind($t.resolution_due_at)
+            .bind($t.updated_at)
+    };
+}
+pub(crate) use bind_ticket;
+
+/// Columns the in-memory index reads of each ticket.
+pub const FACT_COLUMNS: &str = "id, created_at, updated_at, category_id, agency_id, district_code, status, lon, lat, first_response_at, resolved_at, response_due_at, resolution_due_at";
+
 /// Rows per multi-row INSERT (22 columns × 500 rows stays under both engines' limits).
 const BATCH: usize = 500;
 
@@ -97,29 +129,7 @@ impl SqlStore {
             );
             let mut q = sqlx::query(&sql).persistent(false);
             for (id, t) in chunk {
-                q = q
-                    .bind(*id)
-                    .bind(t.code.clone())
-                    .bind(t.channel.as_str())
-                    .bind(t.category.0)
-                    .bind(t.priority as i64)
-                    .bind(t.description.clone())
-                    .bind(t.reporter_name.clone())
-                    .bind(t.reporter_phone.clone())
-                    .bind(t.lat)
-                    .bind(t.lon)
-                    .bind(t.address.clone())
-                    .bind(t.district.map(|d| d.0))
-                    .bind(t.commune.map(|c| c.0))
-                    .bind(t.agency.map(|a| a.0))
-                    .bind(t.status.as_str())
-                    .bind(t.created_at)
-                    .bind(t.first_response_at)
-                    .bind(t.resolved_at)
-                    .bind(t.closed_at)
-                    .bind(t.response_due_at)
-                    .bind(t.resolution_due_at)
-                    .bind(t.updated_at);
+                q = bind_ticket!(q.bind(*id), t);
             }
             q.execute(&mut *tx).await.map_err(backend_err)?;
         }
@@ -199,29 +209,7 @@ impl Store for SqlStore {
                 "INSERT INTO tickets ({cols}) VALUES {} RETURNING id",
                 placeholders(1, 21)
             );
-            let id: i64 = sqlx::query_scalar(&sql)
-                .persistent(false)
-                .bind(t.code.clone())
-                .bind(t.channel.as_str())
-                .bind(t.category.0)
-                .bind(t.priority as i64)
-                .bind(t.description.clone())
-                .bind(t.reporter_name.clone())
-                .bind(t.reporter_phone.clone())
-                .bind(t.lat)
-                .bind(t.lon)
-                .bind(t.address.clone())
-                .bind(t.district.map(|d| d.0))
-                .bind(t.commune.map(|c| c.0))
-                .bind(t.agency.map(|a| a.0))
-                .bind(t.status.as_str())
-                .bind(t.created_at)
-                .bind(t.first_response_at)
-                .bind(t.resolved_at)
-                .bind(t.closed_at)
-                .bind(t.response_due_at)
-                .bind(t.resolution_due_at)
-                .bind(t.updated_at)
+            let id: i64 = bind_ticket!(sqlx::query_scalar(&sql).persistent(false), t)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(backend_err)?;
@@ -249,13 +237,10 @@ impl Store for SqlStore {
     }
 
     async fn facts_since(&self, updated_after: Option<i64>) -> StoreResult<Vec<FactRow>> {
-        let mut rows = sqlx::query(
-            "SELECT id, created_at, updated_at, category_id, agency_id, district_code, status, lon, lat,
-                    first_response_at, resolved_at, response_due_at, resolution_due_at
-             FROM tickets WHERE updated_at > $1 ORDER BY id",
-        )
-        .bind(updated_after.unwrap_or(i64::MIN))
-        .fetch(&self.pool);
+        let sql = format!("SELECT {FACT_COLUMNS} FROM tickets WHERE updated_at > $1 ORDER BY id");
+        let mut rows = sqlx::query(&sql)
+            .bind(updated_after.unwrap_or(i64::MIN))
+            .fetch(&self.pool);
         let mut out = Vec::new();
         while let Some(r) = rows.try_next().await.map_err(backend_err)? {
             out.push(fact(&r)?);
@@ -264,14 +249,8 @@ impl Store for SqlStore {
     }
 
     async fn facts_page(&self, after_id: i64, limit: i64) -> StoreResult<Vec<FactRow>> {
-        let mut rows = sqlx::query(
-            "SELECT id, created_at, updated_at, category_id, agency_id, district_code, status, lon, lat,
-                    first_response_at, resolved_at, response_due_at, resolution_due_at
-             FROM tickets WHERE id > $1 ORDER BY id LIMIT $2",
-        )
-        .bind(after_id)
-        .bind(limit)
-        .fetch(&self.pool);
+        let sql = format!("SELECT {FACT_COLUMNS} FROM tickets WHERE id > $1 ORDER BY id LIMIT $2");
+        let mut rows = sqlx::query(&sql).bind(after_id).bind(limit).fetch(&self.pool);
         let mut out = Vec::with_capacity(limit.clamp(0, 100_000) as usize);
         while let Some(r) = rows.try_next().await.map_err(backend_err)? {
             out.push(fact(&r)?);
@@ -490,15 +469,12 @@ impl Store for SqlStore {
     }
 
     async fn ticket_fact(&self, id: TicketId) -> StoreResult<FactRow> {
-        let r = sqlx::query(
-            "SELECT id, created_at, updated_at, category_id, agency_id, district_code, status, lon, lat,
-                    first_response_at, resolved_at, response_due_at, resolution_due_at FROM tickets WHERE id = $1",
-        )
-        .bind(id.0)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(backend_err)?
-        .ok_or(StoreError::NotFound)?;
+        let r = sqlx::query(&format!("SELECT {FACT_COLUMNS} FROM tickets WHERE id = $1"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend_err)?
+            .ok_or(StoreError::NotFound)?;
         fact(&r)
     }
 
