@@ -2,7 +2,9 @@
 # A throwaway PostgreSQL for the tests: `scripts/pg.sh start` prints the URL, `scripts/pg.sh stop` removes it.
 # As root, the cluster runs as the `postgres` user (PostgreSQL refuses to run as root).
 set -euo pipefail
-STATE="${PG_STATE_DIR:-/tmp/ioc-pg-test}"
+# One cluster folder per checkout, so two checkouts (or CI and a developer) never stop each other's.
+REPO="$(cd "$(dirname "$0")/.." && pwd)"
+STATE="${PG_STATE_DIR:-/tmp/ioc-pg-$(printf '%s' "$REPO" | md5sum | cut -c1-10)}"
 BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
 as_pg() { if [ "$(id -u)" -eq 0 ]; then su postgres -s /bin/bash -c "$*"; else bash -c "$*"; fi; }
 
