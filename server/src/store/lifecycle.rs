@@ -310,7 +310,7 @@ async fn existing_for_key(pool: &sqlx::AnyPool, key: &str) -> StoreResult<(Ticke
 /// Writes one ticket, its history and its idempotency key on `conn` (inside a transaction).
 /// A key already stored answers `(its ticket, true)`; a key stored concurrently by someone
 /// else answers `Stale` (the caller rolls back and reads the winner).
-async fn insert_one(
+pub(crate) async fn insert_one(
     conn: &mut sqlx::AnyConnection,
     t: &TicketRecord,
     key: Option<&str>,

@@ -201,36 +201,12 @@ impl Store for SqlStore {
     }
 
     async fn insert_tickets(&self, tickets: &[TicketRecord]) -> StoreResult<Vec<TicketId>> {
+        // All or nothing: one transaction, each ticket written as a filing is (without a key).
         let mut tx = self.begin_write().await.map_err(backend_err)?;
         let mut ids = Vec::with_capacity(tickets.len());
-        let cols = &TICKET_COLUMNS[4..]; // without id: the database assigns it
         for t in tickets {
-            let sql = format!(
-                "INSERT INTO tickets ({cols}) VALUES {} RETURNING id",
-                placeholders(1, 21)
-            );
-            let id: i64 = bind_ticket!(sqlx::query_scalar(&sql).persistent(false), t)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(backend_err)?;
-            if !t.history.is_empty() {
-                let sql = format!(
-                    "INSERT INTO ticket_history (ticket_id, at, actor, from_status, to_status, note) VALUES {}",
-                    placeholders(t.history.len(), 6)
-                );
-                let mut q = sqlx::query(&sql);
-                for h in &t.history {
-                    q = q
-                        .bind(id)
-                        .bind(h.at)
-                        .bind(h.actor.clone())
-                        .bind(h.from.map(|s| s.as_str()))
-                        .bind(h.to.as_str())
-                        .bind(h.note.clone());
-                }
-                q.execute(&mut *tx).await.map_err(backend_err)?;
-            }
-            ids.push(TicketId(id));
+            let (id, _) = super::lifecycle::insert_one(&mut tx, t, None, TicketLinks::default()).await?;
+            ids.push(id);
         }
         tx.commit().await.map_err(backend_err)?;
         Ok(ids)
