@@ -73,8 +73,8 @@ pub fn AgencyTable(data: Resource<Result<Dashboard, AppError>>) -> impl IntoView
                                                     <td class="num" data-col="response-p90" data-s=a.response_p90_s.map(|v| format!("{v:.0}"))>{dur(a.response_p90_s)}</td>
                                                     <td class="num" data-col="resolution-median" data-s=a.resolution_median_s.map(|v| format!("{v:.0}"))>{dur(a.resolution_median_s)}</td>
                                                     <td class="num" data-col="resolution-p90" data-s=a.resolution_p90_s.map(|v| format!("{v:.0}"))>{dur(a.resolution_p90_s)}</td>
-                                                    <td class=format!("num sla-{rc}") data-col="response-sla">{rs}</td>
-                                                    <td class=format!("num sla-{sc}") data-col="resolution-sla">{ss}</td>
+                                                    <td class=format!("num sla-{rc}") data-col="response-sla" data-v=a.response_within_sla.map(|v| format!("{v:.9}"))>{rs}</td>
+                                                    <td class=format!("num sla-{sc}") data-col="resolution-sla" data-v=a.resolution_within_sla.map(|v| format!("{v:.9}"))>{ss}</td>
                                                 </tr>
                                             }
                                         })
