@@ -2,16 +2,14 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 use app::domain::time::local_to_utc;
-use app::ssr::state::{now_ms, AppState};
-use server::config::{SeedArgs, ServeArgs};
+use app::ssr::state::now_ms;
+use server::config::SeedArgs;
 
 async fn app(url: &str) -> axum::Router {
     let store = common::store(url).await;
@@ -24,12 +22,7 @@ async fn app(url: &str) -> axum::Router {
         replace: false,
     };
     server::run::seed(&store, &cal, &args).await.unwrap();
-    let opts = server::run::leptos_options(&ServeArgs {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        site_root: "target/site".into(),
-        demo_days: None,
-    });
-    let state = AppState::load(opts, Arc::new(store), cal).await.unwrap();
+    let state = common::state(&store).await;
     server::router::router(state)
 }
 

@@ -2,32 +2,17 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 use app::domain::lifecycle::can_transition;
-use app::ssr::state::AppState;
 use app::types::{TicketCreated, TicketDetail, TicketStatus};
-use server::config::ServeArgs;
 
 async fn app(url: &str) -> axum::Router {
     let store = common::store(url).await;
-    let opts = server::run::leptos_options(&ServeArgs {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        site_root: "target/site".into(),
-        demo_days: None,
-    });
-    let state = AppState::load(
-        opts,
-        Arc::new(store),
-        app::domain::sla::WorkCalendar::vietnam_default(),
-    )
-    .await
-    .unwrap();
+    let state = common::state(&store).await;
     server::router::router(state)
 }
 
@@ -397,38 +382,21 @@ async fn one_report_for_several_agencies_rolls_up_to_the_parent() {
     for url in common::urls().await {
         let app = app(&url).await;
         // The operator files a fire that also needs the power company (child tickets at once).
-        let (s, body) = post(
-            &app,
-            "/api/intake/file",
-            &[
-                ("ticket[channel]", "phone"),
-                ("ticket[category]", "1"),
-                ("ticket[description]", "Cháy trạm biến áp"),
-                ("ticket[lat]", "10.98"),
-                ("ticket[lon]", "106.65"),
-                ("ticket[idempotency_key]", "op-77"),
-                ("also[0]", "11"),
-            ],
-        )
-        .await;
+        let form = [
+            ("ticket[channel]", "phone"),
+            ("ticket[category]", "1"),
+            ("ticket[description]", "Cháy trạm biến áp"),
+            ("ticket[lat]", "10.98"),
+            ("ticket[lon]", "106.65"),
+            ("ticket[idempotency_key]", "op-77"),
+            ("also[0]", "11"),
+        ];
+        let (s, body) = post(&app, "/api/intake/file", &form).await;
         assert_eq!(s, StatusCode::OK, "{body}");
         let c: TicketCreated = serde_json::from_str(&body).unwrap();
         assert_eq!(c.children.len(), 1);
         // A retry files nothing new, children included.
-        let (_, again) = post(
-            &app,
-            "/api/intake/file",
-            &[
-                ("ticket[channel]", "phone"),
-                ("ticket[category]", "1"),
-                ("ticket[description]", "Cháy trạm biến áp"),
-                ("ticket[lat]", "10.98"),
-                ("ticket[lon]", "106.65"),
-                ("ticket[idempotency_key]", "op-77"),
-                ("also[0]", "11"),
-            ],
-        )
-        .await;
+        let (_, again) = post(&app, "/api/intake/file", &form).await;
         let again: TicketCreated = serde_json::from_str(&again).unwrap();
         assert_eq!(
             (again.id, again.replayed, &again.children),

@@ -2,8 +2,6 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
@@ -11,10 +9,9 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 use app::domain::time::format_iso_local;
-use app::ssr::state::{now_ms, AppState};
+use app::ssr::state::now_ms;
 use app::ssr::store::{Store, TicketRecord};
 use app::types::{Channel, HistoryEntry, TicketStatus};
-use server::config::ServeArgs;
 use server::store::SqlStore;
 
 const XML_DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
@@ -35,16 +32,11 @@ struct Harness {
 /// A router over a fresh database with one API key.
 async fn harness(url: &str) -> Harness {
     let store = common::store(url).await;
-    let cal = app::domain::sla::WorkCalendar::vietnam_default();
+    let _cal = app::domain::sla::WorkCalendar::vietnam_default();
     let (_, key) = server::open311::issue_api_key(&store, "test client", now_ms())
         .await
         .unwrap();
-    let opts = server::run::leptos_options(&ServeArgs {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        site_root: "target/site".into(),
-        demo_days: None,
-    });
-    let state = AppState::load(opts, Arc::new(store.clone()), cal).await.unwrap();
+    let state = common::state(&store).await;
     Harness {
         app: server::router::router(state),
         store,

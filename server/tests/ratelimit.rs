@@ -4,7 +4,6 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -12,8 +11,7 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-use app::ssr::state::{now_ms, AppState};
-use server::config::ServeArgs;
+use app::ssr::state::now_ms;
 use server::ratelimit::RateLimitConfig;
 use server::router::RouterOptions;
 
@@ -23,18 +21,7 @@ async fn harness(config: RateLimitConfig) -> (axum::Router, String) {
     let (_, key) = server::open311::issue_api_key(&store, "test", now_ms())
         .await
         .unwrap();
-    let opts = server::run::leptos_options(&ServeArgs {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        site_root: "target/site".into(),
-        demo_days: None,
-    });
-    let state = AppState::load(
-        opts,
-        Arc::new(store),
-        app::domain::sla::WorkCalendar::vietnam_default(),
-    )
-    .await
-    .unwrap();
+    let state = common::state(&store).await;
     let app = server::router::router_with(
         state,
         RouterOptions {

@@ -13,7 +13,6 @@ use tower::ServiceExt;
 use app::ssr::state::{now_ms, AppState};
 use app::ssr::store::{StatusChange, Store};
 use app::types::{Channel, NewTicket, TicketDetail, TicketId, TicketStatus};
-use server::config::ServeArgs;
 use server::router::RouterOptions;
 use server::store::SqlStore;
 use server::zalo::{signature_header, ReplySender, Webhook};
@@ -31,18 +30,7 @@ struct Harness {
 }
 
 async fn state(store: &SqlStore) -> AppState {
-    let opts = server::run::leptos_options(&ServeArgs {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        site_root: "target/site".into(),
-        demo_days: None,
-    });
-    AppState::load(
-        opts,
-        Arc::new(store.clone()),
-        app::domain::sla::WorkCalendar::vietnam_default(),
-    )
-    .await
-    .unwrap()
+    common::state(store).await
 }
 
 /// A router with the webhook configured (app id and secret) over a fresh database.

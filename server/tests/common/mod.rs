@@ -78,3 +78,16 @@ pub fn cli(url: &str) -> Cli {
 pub async fn store(url: &str) -> SqlStore {
     server::run::open(&cli(url), true).await.expect("open test store")
 }
+
+/// The app state over a store, as `ioc serve` builds it (Vietnamese holiday calendar).
+pub async fn state(store: &SqlStore) -> app::ssr::state::AppState {
+    let opts = server::run::leptos_options(&server::config::ServeArgs {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        site_root: "target/site".into(),
+        demo_days: None,
+    });
+    let calendar = app::domain::sla::WorkCalendar::vietnam_default();
+    app::ssr::state::AppState::load(opts, std::sync::Arc::new(store.clone()), calendar)
+        .await
+        .expect("app state")
+}
